@@ -1,0 +1,3 @@
+from frontdoor_mcp.cli import main
+
+main()

@@ -1,0 +1,236 @@
+"""Credentials as httpx2 auth flows: a bearer token, Basic `username:token`, and OAuth2 client credentials.
+
+Secrets live in `Secret`, whose repr and str never show the value. Each credential knows the name of the
+configuration it came from (`source`), so error messages can say which one is in use without the value.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import time
+from collections.abc import AsyncGenerator, Generator
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import anyio
+import httpx2
+
+from frontdoor_mcp.api.errors import FrontdoorError
+
+RENEW_BEFORE_SECONDS: Final = 600.0
+"""Renew an OAuth token when fewer than this many seconds of validity remain (what NetFoundry's client does)."""
+
+DEFAULT_SCOPE: Final = "https://gateway.production.netfoundry.io//ignore-scope"
+
+
+class Secret:
+    """A string that never shows itself in a repr, a str, a log line or a traceback's locals."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+class TokenRequestFailed(FrontdoorError):
+    """The OAuth2 token endpoint refused or could not be reached. Never carries the client secret."""
+
+    def __init__(self, reason: str, *, status_code: int | None = None) -> None:
+        self.reason = reason
+        self.status_code = status_code
+        super().__init__(reason)
+
+
+def jwt_expiry(token: str) -> datetime | None:
+    """The `exp` claim of a JWT, read without verification (for diagnosis only); None if not a JWT."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    payload = parts[1] + "=" * (-len(parts[1]) % 4)
+    try:
+        claims: Any = json.loads(base64.urlsafe_b64decode(payload))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+    if not isinstance(claims, dict):
+        return None
+    exp: Any = claims.get("exp")  # pyright: ignore[reportUnknownMemberType]
+    if not isinstance(exp, int | float):
+        return None
+    return datetime.fromtimestamp(exp, UTC)
+
+
+def token_shape_problems(token: str) -> list[str]:
+    """What is visibly wrong with a token's shape, said without showing the token."""
+    problems: list[str] = []
+    if token != token.strip():
+        problems.append("the token has leading or trailing whitespace")
+    if any(char.isspace() for char in token.strip()):
+        problems.append("the token contains whitespace or a line break")
+    if token.strip().lower().startswith(("bearer ", "basic ")):
+        problems.append("the token already starts with 'Bearer ' or 'Basic ': set only the token itself")
+    if not token.strip():
+        problems.append("the token is empty")
+    return problems
+
+
+class Credential(httpx2.Auth):
+    """Base: a credential that can say where it came from and what is visibly wrong with it."""
+
+    source: str = "none"
+
+    def problems(self) -> list[str]:
+        return []
+
+    def expires_at(self) -> datetime | None:
+        return None
+
+
+class BearerToken(Credential):
+    def __init__(self, token: Secret, *, source: str) -> None:
+        self._token = token
+        self.source = source
+
+    def auth_flow(self, request: httpx2.Request) -> Generator[httpx2.Request, httpx2.Response, None]:
+        request.headers["Authorization"] = f"Bearer {self._token.reveal().strip()}"
+        yield request
+
+    def problems(self) -> list[str]:
+        return token_shape_problems(self._token.reveal())
+
+    def expires_at(self) -> datetime | None:
+        return jwt_expiry(self._token.reveal().strip())
+
+    def __repr__(self) -> str:
+        return f"BearerToken(source={self.source!r})"
+
+
+class BasicToken(Credential):
+    """`Authorization: Basic base64(username:token)`, as the guide allows (RFC 7617)."""
+
+    def __init__(self, username: str, token: Secret, *, source: str) -> None:
+        self._username = username
+        self._token = token
+        self.source = source
+
+    def auth_flow(self, request: httpx2.Request) -> Generator[httpx2.Request, httpx2.Response, None]:
+        pair = f"{self._username}:{self._token.reveal().strip()}".encode()
+        request.headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+        yield request
+
+    def problems(self) -> list[str]:
+        found = token_shape_problems(self._token.reveal())
+        if ":" in self._username:
+            found.append("the username contains ':', which Basic auth cannot carry")
+        return found
+
+    def __repr__(self) -> str:
+        return f"BasicToken(source={self.source!r})"
+
+
+class ClientCredentials(Credential):
+    """OAuth2 client-credentials grant, as NetFoundry's own client does it.
+
+    The access token lives in memory only. It is renewed when fewer than `RENEW_BEFORE_SECONDS` of validity
+    remain, and once after a 401; concurrent requests share one renewal (a lock, and a re-check under it).
+    """
+
+    requires_response_body = False
+
+    def __init__(
+        self,
+        client_id: str,
+        password: Secret,
+        token_url: str,
+        *,
+        source: str,
+        scope: str = DEFAULT_SCOPE,
+        transport: httpx2.AsyncBaseTransport | None = None,
+        clock: Any = time.time,
+    ) -> None:
+        self._client_id = client_id
+        self._password = password
+        self.token_url = token_url
+        self.source = source
+        self._scope = scope
+        self._transport = transport
+        self._clock = clock
+        self._token: Secret | None = None
+        self._expires_at_epoch = 0.0
+        self._lock: anyio.Lock | None = None
+        self.token_requests = 0
+
+    def __repr__(self) -> str:
+        return f"ClientCredentials(source={self.source!r}, client_id={self._client_id!r})"
+
+    def auth_flow(self, request: httpx2.Request) -> Generator[httpx2.Request, httpx2.Response, None]:
+        raise RuntimeError("ClientCredentials works with the async client only")
+
+    def expires_at(self) -> datetime | None:
+        return datetime.fromtimestamp(self._expires_at_epoch, UTC) if self._token else None
+
+    async def async_auth_flow(self, request: httpx2.Request) -> AsyncGenerator[httpx2.Request, httpx2.Response]:
+        token = await self.current_token()
+        request.headers["Authorization"] = f"Bearer {token.reveal()}"
+        response = yield request
+        if response.status_code == 401:
+            # An access token can be revoked or rotated before its exp: renew once, then let a second 401 stand.
+            token = await self.current_token(stale=token)
+            request.headers["Authorization"] = f"Bearer {token.reveal()}"
+            yield request
+
+    async def current_token(self, *, stale: Secret | None = None) -> Secret:
+        """A valid token: the cached one unless it is near expiry or is `stale`; else one renewal for all."""
+        if self._lock is None:
+            self._lock = anyio.Lock()
+        async with self._lock:
+            fresh = self._token is not None and self._expires_at_epoch - self._clock() > RENEW_BEFORE_SECONDS
+            if self._token is not None and fresh and self._token != stale:
+                return self._token
+            self._token, self._expires_at_epoch = await self._request_token()
+            return self._token
+
+    async def _request_token(self) -> tuple[Secret, float]:
+        self.token_requests += 1
+        async with httpx2.AsyncClient(
+            transport=self._transport, timeout=httpx2.Timeout(31.0, connect=5.0), follow_redirects=False
+        ) as client:
+            try:
+                response = await client.post(
+                    self.token_url,
+                    auth=httpx2.BasicAuth(self._client_id, self._password.reveal()),
+                    data={"grant_type": "client_credentials", "scope": self._scope},
+                    headers={"Accept": "application/json"},
+                )
+            except httpx2.HTTPError as exc:
+                raise TokenRequestFailed(f"the token endpoint could not be reached ({type(exc).__name__})") from None
+        if response.status_code != 200:
+            raise TokenRequestFailed(
+                f"the token endpoint answered HTTP {response.status_code}", status_code=response.status_code
+            )
+        try:
+            body: Any = response.json()
+            token = body["access_token"]
+            lifetime = float(body.get("expires_in", 3600))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise TokenRequestFailed("the token endpoint's answer has no access_token") from None
+        if not isinstance(token, str) or not token:
+            raise TokenRequestFailed("the token endpoint's answer has no access_token")
+        expiry = jwt_expiry(token)
+        expires_at = expiry.timestamp() if expiry else self._clock() + lifetime
+        return Secret(token), expires_at

@@ -1,0 +1,371 @@
+"""The async client of the six client-certificates operations, plus a concurrent walk of every page."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final, Literal, TypeVar
+from urllib.parse import quote, urlsplit
+
+import anyio
+import httpx2
+from pydantic import ValidationError
+
+from frontdoor_mcp import __version__
+from frontdoor_mcp.api.auth import Credential
+from frontdoor_mcp.api.errors import (
+    ConnectFailure,
+    ConnectionLost,
+    FrontdoorError,
+    OutcomeUnknown,
+    TimeoutFailure,
+    TransportFailure,
+    UnexpectedResponse,
+    error_from_response,
+    parse_http_date,
+)
+from frontdoor_mcp.api.ids import validate_certificate_id, validate_frontdoor_id
+from frontdoor_mcp.api.models import (
+    Certificate,
+    CertificatePage,
+    CertificateSummary,
+    CreatedCertificate,
+    DeletedCertificate,
+)
+from frontdoor_mcp.api.retry import IDEMPOTENT_METHODS, RETRYABLE_STATUSES, RetryPolicy
+
+SortOrder = Literal["name,asc", "name,desc", "createdAt,asc", "createdAt,desc"]
+
+MAX_BODY_BYTES: Final = 8 * 1024 * 1024
+"""Larger answers are refused rather than read: a page of 2,000 items is well under 1 MiB."""
+
+DEFAULT_TIMEOUT: Final = httpx2.Timeout(31.0, connect=5.0)
+"""The gateway waits about 30 s for a backend; NetFoundry's own client reads for 31 s."""
+
+ALL_PAGES_SIZE: Final = 100
+ALL_PAGES_CONCURRENCY: Final = 8
+RECOVERY_WINDOW: Final = timedelta(minutes=5)
+"""How far around a lost create to look for the certificate it may have made (covers modest clock skew)."""
+
+ProgressCallback = Callable[[int, int], Awaitable[None]]
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class Created:
+    """A create's answer; `recovered` when the connection was lost and the certificate was found afterwards."""
+
+    certificate: CreatedCertificate
+    recovered: bool = False
+
+
+@dataclass(frozen=True)
+class Updated:
+    certificate: Certificate
+    recovered: bool = False
+
+
+def is_loopback_host(host: str) -> bool:
+    return host in ("localhost", "::1", "[::1]") or host.startswith("127.")
+
+
+def validate_api_url(url: str) -> str:
+    """https only; plain http only for a loopback host (the sandbox). No query, fragment or credentials."""
+    parts = urlsplit(url.strip())
+    host = parts.hostname or ""
+    if parts.scheme not in ("https", "http") or not host:
+        raise ValueError("FRONTDOOR_API_URL must be an absolute https:// URL")
+    if parts.scheme == "http" and not is_loopback_host(host):
+        raise ValueError("FRONTDOOR_API_URL must use https:// (plain http is allowed only for a loopback host)")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise ValueError("FRONTDOOR_API_URL must not carry credentials, a query or a fragment")
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+
+
+class FrontdoorClient:
+    """One shared HTTP connection pool to the Frontdoor API. Every path is built from validated ids."""
+
+    def __init__(
+        self,
+        base_url: str,
+        credential: Credential | None,
+        *,
+        transport: httpx2.AsyncBaseTransport | None = None,
+        timeout: httpx2.Timeout = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        accept: str = "application/json",
+    ) -> None:
+        self.base_url = validate_api_url(base_url)
+        self.credential = credential
+        self._base = urlsplit(self.base_url)
+        self._retry = retry or RetryPolicy()
+        self.last_server_date: datetime | None = None
+        """The Date header of the latest answer, for clock-skew diagnosis."""
+        self._sleep = sleep
+        self._http = httpx2.AsyncClient(
+            auth=credential,
+            transport=transport,
+            timeout=timeout,
+            follow_redirects=False,
+            headers={"User-Agent": f"frontdoor-mcp/{__version__}", "Accept": accept},
+            trust_env=False,
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> FrontdoorClient:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.aclose()
+
+    # The six operations -------------------------------------------------------------------------------
+
+    async def list_certificates(
+        self, frontdoor_id: str, *, page: int = 0, size: int = 20, sort: SortOrder | None = None
+    ) -> CertificatePage:
+        params: dict[str, str] = {"page": str(page), "size": str(size)}
+        if sort is not None:
+            params["sort"] = sort
+        body = await self._call("GET", self._collection(frontdoor_id), params=params)
+        return _parse(body, CertificatePage.from_wire, "GET", self._collection(frontdoor_id), "list")
+
+    async def get_certificate(self, frontdoor_id: str, certificate_id: str) -> Certificate:
+        path = self._item(frontdoor_id, certificate_id)
+        return _parse(await self._call("GET", path), Certificate.model_validate, "GET", path, "certificate")
+
+    async def create_certificate(self, frontdoor_id: str, name: str, value: str) -> Created:
+        """POST once. If the answer is lost after the request may have arrived, look for a certificate of
+        that name created around now before reporting: nothing is lost and nothing is duplicated."""
+        path = self._collection(frontdoor_id)
+        started = datetime.now(UTC)
+        try:
+            body = await self._call("POST", path, json_body={"name": name, "value": value})
+        except (TimeoutFailure, ConnectionLost, UnexpectedResponse) as failure:
+            if isinstance(failure, UnexpectedResponse) and failure.status_code >= 300:
+                raise
+            found = await self._find_recent_by_name(frontdoor_id, name, started)
+            if found is None:
+                raise OutcomeUnknown(
+                    "POST", path, f"{failure.reason}; no certificate named like this appeared afterwards"
+                ) from failure
+            return Created(found, recovered=True)
+        return Created(_parse(body, CreatedCertificate.model_validate, "POST", path, "created certificate"))
+
+    async def patch_certificate(
+        self, frontdoor_id: str, certificate_id: str, *, name: str | None = None, value: str | None = None
+    ) -> Updated:
+        """PATCH once with only the fields given. After a lost answer, read the certificate back: if it
+        already has the fields asked for, the change happened."""
+        path = self._item(frontdoor_id, certificate_id)
+        fields = {key: val for key, val in (("name", name), ("value", value)) if val is not None}
+        try:
+            body = await self._call("PATCH", path, json_body=fields)
+        except (TimeoutFailure, ConnectionLost, UnexpectedResponse) as failure:
+            if isinstance(failure, UnexpectedResponse) and failure.status_code >= 300:
+                raise
+            current = await self.get_certificate(frontdoor_id, certificate_id)
+            if name is not None and current.name != name:
+                raise OutcomeUnknown("PATCH", path, failure.reason) from failure
+            if value is not None and (current.value or "").strip() != value.strip():
+                raise OutcomeUnknown("PATCH", path, failure.reason) from failure
+            return Updated(current, recovered=True)
+        return Updated(_parse(body, Certificate.model_validate, "PATCH", path, "certificate"))
+
+    async def put_certificate(self, frontdoor_id: str, certificate_id: str, *, name: str, value: str) -> Certificate:
+        path = self._item(frontdoor_id, certificate_id)
+        body = await self._call("PUT", path, json_body={"name": name, "value": value})
+        return _parse(body, Certificate.model_validate, "PUT", path, "certificate")
+
+    async def delete_certificate(self, frontdoor_id: str, certificate_id: str) -> DeletedCertificate:
+        path = self._item(frontdoor_id, certificate_id)
+        body = await self._call("DELETE", path)
+        return _parse(body, DeletedCertificate.model_validate, "DELETE", path, "deleted certificate")
+
+    async def list_all_certificates(
+        self,
+        frontdoor_id: str,
+        *,
+        sort: SortOrder | None = None,
+        page_size: int = ALL_PAGES_SIZE,
+        concurrency: int = ALL_PAGES_CONCURRENCY,
+        max_items: int | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> tuple[list[CertificateSummary], int]:
+        """Every item, and the total the API reported. The first page gives the total; the rest are fetched
+        concurrently (bounded) and put back in page order. An item seen twice (the list shifted during the
+        walk) is kept once."""
+        first = await self.list_certificates(frontdoor_id, page=0, size=page_size, sort=sort)
+        total_pages = first.total_pages
+        if max_items is not None:
+            total_pages = min(total_pages, -(-max_items // page_size))
+        pages: dict[int, list[CertificateSummary]] = {0: first.items}
+        done = 1
+        if on_progress is not None:
+            await on_progress(done, max(total_pages, 1))
+        limiter = anyio.CapacityLimiter(concurrency)
+
+        async def fetch(number: int) -> None:
+            nonlocal done
+            async with limiter:
+                page = await self.list_certificates(frontdoor_id, page=number, size=page_size, sort=sort)
+            pages[number] = page.items
+            done += 1
+            if on_progress is not None:
+                await on_progress(done, total_pages)
+
+        async with anyio.create_task_group() as group:
+            for number in range(1, total_pages):
+                group.start_soon(fetch, number)
+
+        seen: set[str] = set()
+        items: list[CertificateSummary] = []
+        for number in sorted(pages):
+            for item in pages[number]:
+                if item.id not in seen:
+                    seen.add(item.id)
+                    items.append(item)
+        if max_items is not None:
+            items = items[:max_items]
+        return items, first.total_elements
+
+    # Paths --------------------------------------------------------------------------------------------
+
+    def _collection(self, frontdoor_id: str) -> str:
+        return f"{self._base.path}/{quote(validate_frontdoor_id(frontdoor_id), safe='')}/client-certificates"
+
+    def _item(self, frontdoor_id: str, certificate_id: str) -> str:
+        certificate = quote(validate_certificate_id(certificate_id), safe="")
+        return f"{self._collection(frontdoor_id)}/{certificate}"
+
+    def _url(self, path: str) -> httpx2.URL:
+        url = httpx2.URL(f"{self._base.scheme}://{self._base.netloc}{path}")
+        # Belt and braces: whatever the ids were, the request stays on the configured host and base path.
+        if url.host != (self._base.hostname or "") or not url.path.startswith(self._base.path + "/"):
+            raise FrontdoorError("refused to send a request outside the configured API base")
+        return url
+
+    # Sending ------------------------------------------------------------------------------------------
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json_body: dict[str, Any] | None = None,
+    ) -> Any:
+        """Send, retrying idempotent methods on transient failures; return the decoded JSON body."""
+        url = self._url(path)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                status, headers, body = await self._send_once(method, url, path, params, json_body)
+            except (ConnectFailure, ConnectionLost):
+                delay = self._retry.delay_for(attempt, None) if method in IDEMPOTENT_METHODS else None
+                if delay is None:
+                    raise
+                await self._sleep(delay)
+                continue
+            if status < 300:
+                return _decode_json(method, path, status, headers, body)
+            if status < 400:
+                raise UnexpectedResponse(method, path, status, "a redirect, which is not followed")
+            error = error_from_response(status_code=status, method=method, path=path, headers=headers, body=body)
+            delay = None
+            if method in IDEMPOTENT_METHODS and status in RETRYABLE_STATUSES:
+                delay = self._retry.delay_for(attempt, error.retry_after)
+            if delay is None:
+                raise error
+            await self._sleep(delay)
+
+    async def _send_once(
+        self,
+        method: str,
+        url: httpx2.URL,
+        path: str,
+        params: Mapping[str, str] | None,
+        json_body: dict[str, Any] | None,
+    ) -> tuple[int, dict[str, str], bytes]:
+        request = self._http.build_request(method, url, params=params, json=json_body)
+        try:
+            response = await self._http.send(request, stream=True)
+        except httpx2.ConnectTimeout:
+            raise ConnectFailure(method, path, "the connection timed out") from None
+        except httpx2.TimeoutException:
+            raise TimeoutFailure(method, path, "no answer within the timeout") from None
+        except httpx2.ConnectError:
+            raise ConnectFailure(method, path, "the connection was refused or the host is unreachable") from None
+        except (httpx2.RemoteProtocolError, httpx2.ReadError, httpx2.WriteError):
+            raise ConnectionLost(method, path, "the connection closed before an answer arrived") from None
+        except httpx2.TransportError as exc:
+            raise TransportFailure(method, path, f"transport failure ({type(exc).__name__})") from None
+        try:
+            body = await _read_capped(response)
+        except httpx2.TimeoutException:
+            raise TimeoutFailure(method, path, "the answer stopped arriving within the timeout") from None
+        except (httpx2.RemoteProtocolError, httpx2.ReadError):
+            raise ConnectionLost(method, path, "the connection closed while the answer arrived") from None
+        except _BodyTooLarge:
+            raise UnexpectedResponse(method, path, response.status_code, "an answer larger than allowed") from None
+        finally:
+            await response.aclose()
+        headers = {key.lower(): value for key, value in response.headers.items()}
+        self.last_server_date = parse_http_date(headers.get("date")) or self.last_server_date
+        return response.status_code, headers, body
+
+    async def _find_recent_by_name(
+        self, frontdoor_id: str, name: str, started: datetime
+    ) -> CreatedCertificate | None:
+        try:
+            page = await self.list_certificates(frontdoor_id, page=0, size=50, sort="createdAt,desc")
+        except FrontdoorError:
+            return None
+        for item in page.items:
+            created = item.created_at
+            if item.name != name or created is None:
+                continue
+            if created.tzinfo is None:
+                created = created.replace(tzinfo=UTC)
+            if abs(created - started) <= RECOVERY_WINDOW:
+                return CreatedCertificate.model_validate(item.model_dump(by_alias=True))
+        return None
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _read_capped(response: httpx2.Response) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise _BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _decode_json(method: str, path: str, status: int, headers: Mapping[str, str], body: bytes) -> Any:
+    content_type = headers.get("content-type", "").lower()
+    if "html" in content_type:
+        raise UnexpectedResponse(method, path, status, "an HTML page instead of JSON")
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        reason = "an empty body" if not body.strip() else "a body that is not valid JSON"
+        raise UnexpectedResponse(method, path, status, reason) from None
+
+
+def _parse(data: Any, parse: Callable[[Any], _T], method: str, path: str, what: str) -> _T:
+    try:
+        return parse(data)
+    except (ValidationError, ValueError, TypeError):
+        raise UnexpectedResponse(method, path, 200, f"a {what} in an undocumented shape") from None
+

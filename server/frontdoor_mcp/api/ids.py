@@ -1,0 +1,36 @@
+"""Identifier rules, applied before any id reaches a URL path."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+FRONTDOOR_ID_PATTERN: Final = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+"""A frontdoor id is a UUID (the guide's examples, and the API's path variable type)."""
+
+CERTIFICATE_ID_PATTERN: Final = r"^cert-[A-Za-z0-9](?:[A-Za-z0-9-]{0,78}[A-Za-z0-9])?$"
+"""`cert-<uuid>` as seen in the guide, kept strict: letters, digits and inner hyphens only, so no id can
+carry a slash, a dot segment, a query or a percent escape into the path. The guide's own create example
+(`cert-new123e4567-...`) is not a pure UUID, so the tail is not forced to be one."""
+
+_FRONTDOOR_ID = re.compile(FRONTDOOR_ID_PATTERN)
+_CERTIFICATE_ID = re.compile(CERTIFICATE_ID_PATTERN)
+
+
+class InvalidIdError(ValueError):
+    """An id that does not match its pattern; the message names the argument, never echoes the value."""
+
+
+def validate_frontdoor_id(value: str, *, argument: str = "frontdoor_id") -> str:
+    if not _FRONTDOOR_ID.fullmatch(value):
+        raise InvalidIdError(f"{argument} must be a UUID such as 3d6d2b6e-6c7a-4a7f-8c3d-9a9d2e1f0b1c.")
+    return value.lower()
+
+
+def validate_certificate_id(value: str, *, argument: str = "certificate_id") -> str:
+    if not _CERTIFICATE_ID.fullmatch(value):
+        raise InvalidIdError(
+            f"{argument} must look like cert-123e4567-e89b-12d3-a456-426614174000 "
+            "(use list_client_certificates to find the ids)."
+        )
+    return value

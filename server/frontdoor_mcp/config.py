@@ -1,0 +1,145 @@
+"""Configuration from the environment (a CLI flag may override), and the credential it names.
+
+Credential sources are looked up in the order NetFoundry's own client uses; the first one present wins:
+1. `NETFOUNDRY_API_TOKEN` (a bearer token; with `FRONTDOOR_API_USERNAME`, sent as Basic `username:token`)
+2. `NETFOUNDRY_API_ACCOUNT` (path to an API-account credentials.json)
+3. `NETFOUNDRY_CLIENT_ID` + `NETFOUNDRY_PASSWORD` + `NETFOUNDRY_OAUTH_URL` (all three)
+4. `credentials.json` in the working directory, `~/.netfoundry/`, or `/netfoundry/`
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from frontdoor_mcp.api.auth import BasicToken, BearerToken, ClientCredentials, Credential, Secret
+from frontdoor_mcp.api.client import validate_api_url
+from frontdoor_mcp.api.ids import InvalidIdError, validate_frontdoor_id
+
+DEFAULT_API_URL: Final = "https://gateway.production.netfoundry.io/frontdoor"
+CLIENT_CREDENTIAL_VARIABLES: Final = ("NETFOUNDRY_CLIENT_ID", "NETFOUNDRY_PASSWORD", "NETFOUNDRY_OAUTH_URL")
+MAX_CREDENTIALS_FILE_BYTES: Final = 64 * 1024
+TRUE_WORDS: Final = frozenset({"1", "true", "yes", "on"})
+
+
+class ConfigError(ValueError):
+    """A configuration problem, said by variable name; never carries a secret value."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    api_url: str = DEFAULT_API_URL
+    frontdoor_id: str | None = None
+    credential: Credential | None = field(default=None, repr=False)
+    read_only: bool = False
+    key_dir: Path | None = None
+    log_level: str = "WARNING"
+
+    @property
+    def credential_source(self) -> str:
+        return self.credential.source if self.credential else "none"
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None,
+    *,
+    api_url: str | None = None,
+    frontdoor_id: str | None = None,
+    read_only: bool | None = None,
+    log_level: str | None = None,
+    cwd: Path | None = None,
+    home: Path | None = None,
+) -> Settings:
+    """Settings from `env` (default: the process environment), with explicit arguments taking precedence."""
+    env = os.environ if env is None else env
+    try:
+        url = validate_api_url(api_url or env.get("FRONTDOOR_API_URL") or DEFAULT_API_URL)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    default_frontdoor = frontdoor_id or env.get("FRONTDOOR_ID") or None
+    if default_frontdoor is not None:
+        try:
+            default_frontdoor = validate_frontdoor_id(default_frontdoor.strip(), argument="FRONTDOOR_ID")
+        except InvalidIdError as exc:
+            raise ConfigError(str(exc)) from None
+    key_dir = env.get("FRONTDOOR_MCP_KEY_DIR")
+    return Settings(
+        api_url=url,
+        frontdoor_id=default_frontdoor,
+        credential=find_credential(env, cwd=cwd, home=home),
+        read_only=read_only if read_only is not None else env.get("FRONTDOOR_MCP_READ_ONLY", "").lower() in TRUE_WORDS,
+        key_dir=Path(key_dir).expanduser() if key_dir else None,
+        log_level=(log_level or env.get("FRONTDOOR_MCP_LOG_LEVEL") or "WARNING").upper(),
+    )
+
+
+def find_credential(env: Mapping[str, str], *, cwd: Path | None = None, home: Path | None = None) -> Credential | None:
+    """The first credential source present, in NetFoundry's order; None when there is none at all."""
+    token = env.get("NETFOUNDRY_API_TOKEN")
+    if token:
+        username = env.get("FRONTDOOR_API_USERNAME")
+        if username:
+            return BasicToken(username, Secret(token), source="NETFOUNDRY_API_TOKEN + FRONTDOOR_API_USERNAME")
+        return BearerToken(Secret(token), source="NETFOUNDRY_API_TOKEN")
+    account = env.get("NETFOUNDRY_API_ACCOUNT")
+    if account:
+        return _from_credentials_file(Path(account).expanduser(), source="NETFOUNDRY_API_ACCOUNT")
+    present = [name for name in CLIENT_CREDENTIAL_VARIABLES if env.get(name)]
+    if present:
+        missing = [name for name in CLIENT_CREDENTIAL_VARIABLES if not env.get(name)]
+        if missing:
+            raise ConfigError(
+                f"{', '.join(present)} set but {', '.join(missing)} missing: client credentials need all three "
+                "of NETFOUNDRY_CLIENT_ID, NETFOUNDRY_PASSWORD and NETFOUNDRY_OAUTH_URL."
+            )
+        return ClientCredentials(
+            env["NETFOUNDRY_CLIENT_ID"],
+            Secret(env["NETFOUNDRY_PASSWORD"]),
+            _token_url(env["NETFOUNDRY_OAUTH_URL"], "NETFOUNDRY_OAUTH_URL"),
+            source="NETFOUNDRY_CLIENT_ID/NETFOUNDRY_PASSWORD/NETFOUNDRY_OAUTH_URL",
+        )
+    home = home or Path.home()
+    for candidate in ((cwd or Path.cwd()) / "credentials.json", home / ".netfoundry" / "credentials.json"):
+        if candidate.is_file():
+            return _from_credentials_file(candidate, source=f"credentials file {candidate}")
+    system_file = Path("/netfoundry/credentials.json")
+    if system_file.is_file():
+        return _from_credentials_file(system_file, source=f"credentials file {system_file}")
+    return None
+
+
+def _token_url(url: str, variable: str) -> str:
+    try:
+        return validate_api_url(url)
+    except ValueError:
+        raise ConfigError(f"{variable} must be an https:// URL (plain http only for a loopback host)") from None
+
+
+def _from_credentials_file(path: Path, *, source: str) -> ClientCredentials:
+    """An API-account credentials.json: `clientId`, `password`, `authenticationUrl`."""
+    try:
+        if not path.is_file():
+            raise ConfigError(f"{source}: {path} is not a readable file")
+        if path.stat().st_size > MAX_CREDENTIALS_FILE_BYTES:
+            raise ConfigError(f"{source}: {path} is too large to be a credentials file")
+        data: Any = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        if isinstance(exc, ConfigError):
+            raise
+        raise ConfigError(f"{source}: {path} is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: {path} must hold a JSON object")
+    fields: dict[str, Any] = data  # pyright: ignore[reportUnknownVariableType]
+    missing = [key for key in ("clientId", "password", "authenticationUrl") if not isinstance(fields.get(key), str)]
+    if missing:
+        raise ConfigError(f"{source}: {path} lacks {', '.join(missing)}")
+    return ClientCredentials(
+        fields["clientId"],
+        Secret(fields["password"]),
+        _token_url(fields["authenticationUrl"], f"{source} authenticationUrl"),
+        source=source,
+    )

@@ -1,0 +1,26 @@
+"""A tool result: the structured model for programs, a short readable text for the model and the user."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from mcp_types import CallToolResult, TextContent
+from pydantic import BaseModel
+
+from frontdoor_mcp.api.text import cap_text
+
+NAME_IN_TEXT_CHARS: Final = 80
+
+
+def respond(result: BaseModel, text: str) -> CallToolResult:
+    return CallToolResult(
+        content=[TextContent(type="text", text=text)],
+        structured_content=result.model_dump(mode="json", by_alias=True),
+    )
+
+
+def shown(value: str | None) -> str:
+    """A value from the API, made safe for the text content: quoted, escaped, capped."""
+    if value is None:
+        return "(none)"
+    return f'"{cap_text(value, NAME_IN_TEXT_CHARS)}"'

@@ -1,0 +1,237 @@
+"""Local file operations: reading PEM files, writing new private key files, the key folder."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from frontdoor_mcp.pki import files
+from frontdoor_mcp.pki.files import (
+    KEY_DIR_ENV,
+    LocalFileError,
+    default_key_dir,
+    new_key_path,
+    read_local_text,
+    write_new_private_file,
+)
+
+posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes and special files")
+SECRET = "SECRET-CONTENT-7c1e"
+
+
+@pytest.fixture
+def umask_zero() -> Iterator[None]:
+    """The loosest umask, so a file mode can only be right if the code sets it explicitly."""
+    old = os.umask(0)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+# --- read_local_text -----------------------------------------------------------------
+
+
+def test_read_text_and_strip_bom(tmp_path: Path) -> None:
+    path = tmp_path / "cert.pem"
+    path.write_bytes(b"\xef\xbb\xbfhello\n")
+    assert read_local_text(path) == "hello\n"
+    assert read_local_text(str(path)) == "hello\n"
+
+
+def test_read_expands_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "c.pem").write_text("x")
+    assert read_local_text("~/c.pem") == "x"
+
+
+def test_read_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(LocalFileError, match="does not exist") as caught:
+        read_local_text(tmp_path / "nope.pem", what="certificate file")
+    assert "certificate file" in str(caught.value)
+    assert str(tmp_path / "nope.pem") in str(caught.value)
+
+
+def test_read_refuses_directory(tmp_path: Path) -> None:
+    with pytest.raises(LocalFileError, match="not a regular file"):
+        read_local_text(tmp_path)
+
+
+@posix_only
+def test_read_refuses_fifo_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(LocalFileError, match="not a regular file"):
+        read_local_text(fifo)
+
+
+@posix_only
+def test_read_refuses_device() -> None:
+    with pytest.raises(LocalFileError, match="not a regular file"):
+        read_local_text("/dev/zero")
+
+
+def test_read_refuses_large_file_without_echoing_it(tmp_path: Path) -> None:
+    path = tmp_path / "big.pem"
+    path.write_text(SECRET * 10)
+    with pytest.raises(LocalFileError, match="the limit is 100") as caught:
+        read_local_text(path, max_bytes=100)
+    assert SECRET not in str(caught.value)
+
+
+def test_read_refuses_binary_without_echoing_it(tmp_path: Path) -> None:
+    path = tmp_path / "cert.der"
+    path.write_bytes(SECRET.encode() + b"\xff\xfe\x00")
+    with pytest.raises(LocalFileError, match="not UTF-8") as caught:
+        read_local_text(path)
+    assert SECRET not in str(caught.value)
+
+
+@posix_only
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root reads anything")
+def test_read_permission_denied(tmp_path: Path) -> None:
+    path = tmp_path / "locked.pem"
+    path.write_text(SECRET)
+    path.chmod(0)
+    with pytest.raises(LocalFileError, match="cannot be opened"):
+        read_local_text(path)
+
+
+# --- write_new_private_file -------------------------------------------------------------
+
+
+@posix_only
+@pytest.mark.usefixtures("umask_zero")
+def test_write_new_private_file_mode_and_content(tmp_path: Path) -> None:
+    written = write_new_private_file(tmp_path / "k.key.pem", b"key bytes")
+    assert written == tmp_path / "k.key.pem"
+    assert written.read_bytes() == b"key bytes"
+    assert _mode(written) == 0o600
+
+
+def test_write_returns_absolute_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    written = write_new_private_file("rel.key.pem", b"k")
+    assert written.is_absolute()
+    assert written == tmp_path / "rel.key.pem"
+
+
+def test_write_never_overwrites(tmp_path: Path) -> None:
+    path = tmp_path / "k.pem"
+    path.write_bytes(b"original")
+    with pytest.raises(LocalFileError, match="already exists") as caught:
+        write_new_private_file(path, SECRET.encode())
+    assert path.read_bytes() == b"original"
+    assert SECRET not in str(caught.value)
+
+
+@posix_only
+@pytest.mark.parametrize("dangling", [True, False])
+def test_write_refuses_symlink(tmp_path: Path, dangling: bool) -> None:
+    target = tmp_path / "target"
+    if not dangling:
+        target.write_bytes(b"original")
+    link = tmp_path / "link.pem"
+    link.symlink_to(target)
+    with pytest.raises(LocalFileError, match="already exists"):
+        write_new_private_file(link, b"key")
+    assert target.exists() is (not dangling)
+    if not dangling:
+        assert target.read_bytes() == b"original"
+
+
+def test_write_needs_existing_folder(tmp_path: Path) -> None:
+    with pytest.raises(LocalFileError, match="does not exist; create it first"):
+        write_new_private_file(tmp_path / "missing" / "k.pem", b"key")
+
+
+def test_write_failure_leaves_no_partial_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def failing_write(fd: int, data: bytes | memoryview) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(files.os, "write", failing_write)
+    path = tmp_path / "k.pem"
+    with pytest.raises(LocalFileError, match="No space left"):
+        write_new_private_file(path, b"key")
+    assert not path.exists()
+
+
+# --- default_key_dir ----------------------------------------------------------------------
+
+
+@posix_only
+@pytest.mark.usefixtures("umask_zero")
+def test_key_dir_from_env_is_created_private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    wanted = tmp_path / "a" / "keys"
+    monkeypatch.setenv(KEY_DIR_ENV, str(wanted))
+    assert default_key_dir() == wanted
+    assert _mode(wanted) == 0o700
+
+
+@posix_only
+def test_existing_env_key_dir_is_left_as_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    wanted = tmp_path / "mine"
+    wanted.mkdir()
+    wanted.chmod(0o755)
+    monkeypatch.setenv(KEY_DIR_ENV, str(wanted))
+    assert default_key_dir() == wanted
+    assert _mode(wanted) == 0o755
+
+
+@posix_only
+def test_default_key_dir_is_created_and_tightened(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(KEY_DIR_ENV, raising=False)
+
+    def fake_user_data_dir(appname: str, appauthor: object = None) -> str:
+        assert appname == "frontdoor-mcp"
+        return str(tmp_path / "data")
+
+    monkeypatch.setattr(files.platformdirs, "user_data_dir", fake_user_data_dir)
+    folder = default_key_dir()
+    assert folder == tmp_path / "data" / "keys"
+    assert _mode(folder) == 0o700
+    folder.chmod(0o755)
+    assert _mode(default_key_dir()) == 0o700
+
+
+def test_key_dir_that_is_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "f").write_text("")
+    monkeypatch.setenv(KEY_DIR_ENV, str(tmp_path / "f"))
+    with pytest.raises(LocalFileError, match="not a folder"):
+        default_key_dir()
+
+
+# --- new_key_path ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("common_name", "prefix"),
+    [
+        ("api-client-prod", "api-client-prod-"),
+        ("../../etc/passwd", "etc-passwd-"),
+        (".hidden", "hidden-"),
+        ("spaces and ünïcode", "spaces-and-n-code-"),
+        ("", "key-"),
+        ("///", "key-"),
+    ],
+)
+def test_new_key_path_is_safe(tmp_path: Path, common_name: str, prefix: str) -> None:
+    path = new_key_path(tmp_path, common_name)
+    assert path.parent == tmp_path
+    assert path.name.startswith(prefix)
+    assert path.name.endswith(".key.pem")
+    assert all(ch.isascii() and (ch.isalnum() or ch in "._-") for ch in path.name)
+
+
+def test_new_key_path_is_capped_and_fresh(tmp_path: Path) -> None:
+    first, second = new_key_path(tmp_path, "x" * 500), new_key_path(tmp_path, "x" * 500)
+    assert first != second
+    assert len(first.name) < 100

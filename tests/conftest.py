@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -63,6 +63,6 @@ def era(request: pytest.FixtureRequest) -> str:
 @asynccontextmanager
 async def connect(
     server: FrontdoorServer, era: str, *, elicitation: ElicitationFnT | None = None
-) -> AsyncIterator[Client]:
+) -> AsyncGenerator[Client]:
     async with Client(server, mode=era, elicitation_callback=elicitation) as client:
         yield client

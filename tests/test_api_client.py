@@ -130,10 +130,12 @@ def _mock(handler: Callable[[httpx2.Request], httpx2.Response]) -> tuple[Frontdo
 
 
 def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> httpx2.Response:
-    return httpx2.Response(status, content=json.dumps(body).encode(), headers={"content-type": "application/json", **(headers or {})})
+    return httpx2.Response(
+        status, content=json.dumps(body).encode(), headers={"content-type": "application/json", **(headers or {})}
+    )
 
 
-EMPTY_PAGE = {"content": [], "pageable": {"pageNumber": 0, "pageSize": 20}, "totalElements": 0, "totalPages": 0}
+EMPTY_PAGE: dict[str, Any] = {"content": [], "pageable": {"pageNumber": 0, "pageSize": 20}, "totalElements": 0, "totalPages": 0}
 
 
 async def test_get_retries_503_honouring_retry_after_then_succeeds() -> None:
@@ -228,7 +230,10 @@ async def test_lost_create_with_nothing_found_is_outcome_unknown() -> None:
     ("response", "reason"),
     [
         (httpx2.Response(200, content=b"<html>oops</html>", headers={"content-type": "text/html"}), "HTML"),
-        (httpx2.Response(200, content=b'{"content": [', headers={"content-type": "application/json"}), "not valid JSON"),
+        (
+            httpx2.Response(200, content=b'{"content": [', headers={"content-type": "application/json"}),
+            "not valid JSON",
+        ),
         (httpx2.Response(302, headers={"location": "https://evil.test/"}), "redirect"),
     ],
 )
@@ -249,7 +254,11 @@ async def test_ids_are_validated_before_a_path_is_built() -> None:
 
 
 async def test_error_body_echoing_the_token_never_reaches_the_exception() -> None:
-    echoed = {"error": "unauthorized", "message": "Bearer token is missing or invalid", "headers": {"authorization": f"Bearer {CANARY_TOKEN}"}}
+    echoed = {
+        "error": "unauthorized",
+        "message": "Bearer token is missing or invalid",
+        "headers": {"authorization": f"Bearer {CANARY_TOKEN}"},
+    }
     client, _ = _mock(lambda request: _json(401, echoed))
     with pytest.raises(Unauthorized) as caught:
         await client.list_certificates(FRONTDOOR)

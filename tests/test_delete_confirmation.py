@@ -26,7 +26,7 @@ async def _upload(server: FrontdoorServer, era: str) -> str:
     return str(created["id"])
 
 
-def _answering(action: Literal["accept", "decline", "cancel"], confirm: bool, asked: list[str]):  # noqa: ANN202
+def _answering(action: Literal["accept", "decline", "cancel"], confirm: bool, asked: list[str]):
     async def answer(context: ClientRequestContext, params: ElicitRequestParams) -> ElicitResult | ErrorData:
         asked.append(params.message)
         content: dict[str, str | int | float | bool | list[str] | None] | None = (
@@ -78,7 +78,9 @@ async def test_without_elicitation_nothing_is_deleted_until_confirm_true(
         assert result["name"] == "to-delete"
         assert "confirm=true" in text_of(unconfirmed)
         assert sandbox.faults.count(method="DELETE") == 0
-        confirmed = ok(await client.call_tool("delete_client_certificate", {"certificate_id": cert_id, "confirm": True}))
+        confirmed = ok(
+            await client.call_tool("delete_client_certificate", {"certificate_id": cert_id, "confirm": True})
+        )
     assert confirmed["deleted"] is True and confirmed["confirmation"] == "confirm_argument"
     assert sandbox.faults.count(method="DELETE") == 1
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import stat
 from pathlib import Path
 
@@ -16,7 +15,9 @@ from tests.helpers import make_certificate, make_csr, ok, text_of
 pytestmark = pytest.mark.anyio
 
 
-async def test_generate_csr_then_create_from_csr_signs_and_saves(server: FrontdoorServer, era: str, tmp_path: Path) -> None:
+async def test_generate_csr_then_create_from_csr_signs_and_saves(
+    server: FrontdoorServer, era: str, tmp_path: Path
+) -> None:
     async with connect(server, era) as client:
         generated = ok(await client.call_tool("generate_csr", {"common_name": "api-client-prod", "country": "US"}))
         key_path = Path(generated["key_path"])
@@ -56,7 +57,9 @@ async def test_upload_list_get_update_replace_delete(server: FrontdoorServer, er
         assert got["certificate_pem"].strip() == pem.strip()
         assert got["decoded"]["fingerprint_sha256"] == uploaded["decoded"]["fingerprint_sha256"]
 
-        renamed = ok(await client.call_tool("update_client_certificate", {"certificate_id": cert_id, "name": "renamed"}))
+        renamed = ok(
+            await client.call_tool("update_client_certificate", {"certificate_id": cert_id, "name": "renamed"})
+        )
         assert renamed["name"] == "renamed"
         assert renamed["certificate_pem"].strip() == pem.strip()
 
@@ -84,16 +87,20 @@ async def test_list_pages_and_all_pages(server: FrontdoorServer, era: str, sandb
     pem = make_certificate()
     async with connect(server, era) as client:
         for number in range(7):
-            ok(await client.call_tool("upload_client_certificate", {"name": f"cert-{number:02d}", "certificate_pem": pem}))
+            ok(
+                await client.call_tool(
+                    "upload_client_certificate", {"name": f"cert-{number:02d}", "certificate_pem": pem}
+                )
+            )
         first = ok(await client.call_tool("list_client_certificates", {"size": 3, "sort": "name,desc"}))
         assert [item["name"] for item in first["items"]] == ["cert-06", "cert-05", "cert-04"]
         assert (first["total_elements"], first["total_pages"], first["next_page"]) == (7, 3, 1)
         last = ok(await client.call_tool("list_client_certificates", {"size": 3, "page": 2, "sort": "name,desc"}))
         assert [item["name"] for item in last["items"]] == ["cert-00"] and last["next_page"] is None
-        progress: list[float] = []
+        seen: list[float] = []
 
-        async def on_progress(done: float, total: float | None, message: str | None) -> None:
-            progress.append(done)
+        async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+            seen.append(progress)
 
         everything = await client.call_tool(
             "list_client_certificates", {"all_pages": True, "sort": "createdAt,asc"}, progress_callback=on_progress
@@ -101,7 +108,7 @@ async def test_list_pages_and_all_pages(server: FrontdoorServer, era: str, sandb
     result = ok(everything)
     assert [item["name"] for item in result["items"]] == [f"cert-{n:02d}" for n in range(7)]
     assert result["all_pages"] is True and result["truncated"] is False
-    assert progress, "all_pages sends progress notifications"
+    assert seen, "all_pages sends progress notifications"
 
 
 async def test_inspect_certificate_and_csr(server: FrontdoorServer, era: str, tmp_path: Path) -> None:
@@ -220,5 +227,3 @@ async def test_read_only_mode_registers_no_write_tool(sandbox: RunningSandbox, t
         "find_expiring_client_certificates",
     }
     assert refused.is_error
-
-

@@ -29,7 +29,9 @@ async def test_stdio_lifecycle(tmp_path: Path, era: str) -> None:
         tools = {tool.name for tool in (await client.list_tools()).tools}
         assert "create_client_certificate_from_csr" in tools
         csr = ok(await client.call_tool("generate_csr", {"common_name": "stdio-client"}))
-        created = ok(await client.call_tool("create_client_certificate_from_csr", {"name": "stdio", "csr_pem": csr["csr_pem"]}))
+        created = ok(
+            await client.call_tool("create_client_certificate_from_csr", {"name": "stdio", "csr_pem": csr["csr_pem"]})
+        )
         listed = ok(await client.call_tool("list_client_certificates", {}))
         missing = await client.call_tool("get_client_certificate", {"certificate_id": "cert-0000"})
         if era == "auto":

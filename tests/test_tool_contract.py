@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mcp_types import Tool
+from mcp_types import Tool, ToolAnnotations
 
 from frontdoor_mcp.app import FrontdoorServer
 from tests.conftest import connect
@@ -54,15 +54,20 @@ async def test_every_tool_has_annotations_descriptions_and_output_schema(server:
 
 
 async def test_annotations_are_honest(server: FrontdoorServer) -> None:
-    hints = {tool.name: tool.annotations for tool in await _tools(server)}
-    for name in ("list_client_certificates", "get_client_certificate", "inspect_certificate", "find_expiring_client_certificates"):
-        assert hints[name] and hints[name].read_only_hint is True
+    hints = {tool.name: tool.annotations or ToolAnnotations() for tool in await _tools(server)}
+    for name in (
+        "list_client_certificates",
+        "get_client_certificate",
+        "inspect_certificate",
+        "find_expiring_client_certificates",
+    ):
+        assert hints[name].read_only_hint is True
     for name in ("replace_client_certificate", "delete_client_certificate"):
-        assert hints[name] and hints[name].destructive_hint is True and hints[name].idempotent_hint is True
+        assert hints[name].destructive_hint is True and hints[name].idempotent_hint is True
     for name in ("upload_client_certificate", "create_client_certificate_from_csr"):
-        assert hints[name] and hints[name].idempotent_hint is False
+        assert hints[name].idempotent_hint is False
     for name in ("generate_csr", "inspect_certificate"):
-        assert hints[name] and hints[name].open_world_hint is False
+        assert hints[name].open_world_hint is False
 
 
 def _snapshot_of(tools: list[Tool]) -> list[dict[str, Any]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import Any, Final
 
@@ -54,7 +54,7 @@ def build_server(settings: Settings, *, transport: httpx2.AsyncBaseTransport | N
     """The server for `settings`. `transport` replaces the network (tests use a MockTransport)."""
 
     @asynccontextmanager
-    async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
+    async def lifespan(_: MCPServer[AppState]) -> AsyncGenerator[AppState]:
         client = FrontdoorClient(settings.api_url, settings.credential, transport=transport)
         try:
             yield AppState(

@@ -31,9 +31,7 @@ async def diagnose(settings: Settings) -> list[Check]:
         checks.append(Check("credentials", False, "none found: set NETFOUNDRY_API_TOKEN or NETFOUNDRY_API_ACCOUNT"))
         return checks
     problems = credential.problems()
-    checks.append(
-        Check("credentials", not problems, f"from {credential.source}" + "".join(f"; {p}" for p in problems))
-    )
+    checks.append(Check("credentials", not problems, f"from {credential.source}" + "".join(f"; {p}" for p in problems)))
     if isinstance(credential, ClientCredentials):
         try:
             await credential.current_token()
@@ -50,7 +48,9 @@ async def diagnose(settings: Settings) -> list[Check]:
                 Check(
                     "token",
                     left > 0,
-                    f"expires {expiry:%Y-%m-%d %H:%M:%S} UTC" if left > 0 else f"expired {int(-left // 60)} minutes ago",
+                    f"expires {expiry:%Y-%m-%d %H:%M:%S} UTC"
+                    if left > 0
+                    else f"expired {int(-left // 60)} minutes ago",
                 )
             )
     async with FrontdoorClient(settings.api_url, credential) as client:

@@ -77,5 +77,6 @@ def register(server: MCPServer[Any]) -> None:
                 description=prompt.description,
                 arguments=prompt.arguments,
                 fn=prompt.render,
+                context_kwarg=None,
             )
         )

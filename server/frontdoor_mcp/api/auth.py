@@ -69,7 +69,8 @@ def jwt_expiry(token: str) -> datetime | None:
         return None
     if not isinstance(claims, dict):
         return None
-    exp: Any = claims.get("exp")  # pyright: ignore[reportUnknownMemberType]
+    fields: dict[str, Any] = claims  # pyright: ignore[reportUnknownVariableType]
+    exp = fields.get("exp")
     if not isinstance(exp, int | float):
         return None
     return datetime.fromtimestamp(exp, UTC)

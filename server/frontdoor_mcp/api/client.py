@@ -319,9 +319,7 @@ class FrontdoorClient:
         self.last_server_date = parse_http_date(headers.get("date")) or self.last_server_date
         return response.status_code, headers, body
 
-    async def _find_recent_by_name(
-        self, frontdoor_id: str, name: str, started: datetime
-    ) -> CreatedCertificate | None:
+    async def _find_recent_by_name(self, frontdoor_id: str, name: str, started: datetime) -> CreatedCertificate | None:
         try:
             page = await self.list_certificates(frontdoor_id, page=0, size=50, sort="createdAt,desc")
         except FrontdoorError:
@@ -368,4 +366,3 @@ def _parse(data: Any, parse: Callable[[Any], _T], method: str, path: str, what: 
         return parse(data)
     except (ValidationError, ValueError, TypeError):
         raise UnexpectedResponse(method, path, 200, f"a {what} in an undocumented shape") from None
-

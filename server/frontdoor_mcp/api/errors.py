@@ -189,9 +189,7 @@ def _error_fields(body: bytes, content_type: str) -> tuple[str | None, str | Non
     )
 
 
-def error_from_response(
-    *, status_code: int, method: str, path: str, headers: dict[str, str], body: bytes
-) -> ApiError:
+def error_from_response(*, status_code: int, method: str, path: str, headers: dict[str, str], body: bytes) -> ApiError:
     """The one factory: an `ApiError` of the class that matches the status, with the documented fields."""
     content_type = headers.get("content-type", "").lower()
     error, message = _error_fields(body, content_type)

@@ -45,7 +45,8 @@ async def find_expiring_client_certificates(
     ctx: Context[AppState, Any],
     frontdoor_id: FrontdoorIdArg = None,
     within_days: Annotated[
-        int, Field(description="Report certificates that expire within this many days (expired ones too).", ge=0, le=3650)
+        int,
+        Field(description="Report certificates that expire within this many days (expired ones too).", ge=0, le=3650),
     ] = 30,
 ) -> Annotated[CallToolResult, ExpiryReport]:
     """Find the client certificates that are expired or expire within `within_days`, soonest first.
@@ -54,8 +55,8 @@ async def find_expiring_client_certificates(
     moment on a large frontdoor. Use it for "what expires this month?"; then rotate the urgent ones
     (generate_csr, create_client_certificate_from_csr, and delete the old one after the user agrees).
     """
-    from frontdoor_mcp.pki.inspect import describe_certificate
     from frontdoor_mcp.pki.errors import PemError
+    from frontdoor_mcp.pki.inspect import describe_certificate
 
     state = app_state(ctx)
     frontdoor = state.frontdoor(frontdoor_id)
@@ -115,7 +116,9 @@ async def find_expiring_client_certificates(
     lines = [f"{len(found)} of {len(items)} certificates are expired or expire within {within_days} days."]
     for entry in found[:50]:
         state_word = "expired" if entry.expired else "expires"
-        lines.append(f"- {shown(entry.name)} {entry.id}: {state_word} {entry.not_after:%Y-%m-%d} ({entry.days_remaining} days)")
+        lines.append(
+            f"- {shown(entry.name)} {entry.id}: {state_word} {entry.not_after:%Y-%m-%d} ({entry.days_remaining} days)"
+        )
     if undecodable:
         lines.append(f"{len(undecodable)} certificates could not be decoded (see undecodable).")
     return respond(report, "\n".join(lines))

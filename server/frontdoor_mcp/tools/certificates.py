@@ -375,8 +375,8 @@ def _record(
         warnings=list(warnings or []),
     )
     if pem and decoded is None:
-        from frontdoor_mcp.pki.inspect import describe_certificate
         from frontdoor_mcp.pki.errors import PemError
+        from frontdoor_mcp.pki.inspect import describe_certificate
 
         try:
             record.decoded = describe_certificate(pem, now=datetime.now(UTC))
@@ -431,7 +431,9 @@ def _record_text(title: str, record: CertificateRecord) -> str:
     return "\n".join(lines)
 
 
-READ_ONLY: Final = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
+READ_ONLY: Final = ToolAnnotations(
+    read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True
+)
 
 
 def register(server: MCPServer[Any], *, read_only: bool) -> None:
@@ -442,7 +444,9 @@ def register(server: MCPServer[Any], *, read_only: bool) -> None:
         return
     create = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True)
     server.add_tool(upload_client_certificate, title="Upload a client certificate", annotations=create)
-    server.add_tool(create_client_certificate_from_csr, title="Create a client certificate from a CSR", annotations=create)
+    server.add_tool(
+        create_client_certificate_from_csr, title="Create a client certificate from a CSR", annotations=create
+    )
     server.add_tool(
         update_client_certificate,
         title="Update a client certificate",
@@ -450,6 +454,8 @@ def register(server: MCPServer[Any], *, read_only: bool) -> None:
             read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True
         ),
     )
-    destructive = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True)
+    destructive = ToolAnnotations(
+        read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True
+    )
     server.add_tool(replace_client_certificate, title="Replace a client certificate", annotations=destructive)
     server.add_tool(delete_client_certificate, title="Delete a client certificate", annotations=destructive)

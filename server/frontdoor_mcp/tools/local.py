@@ -67,7 +67,7 @@ async def generate_csr(
     the key file in the client.
     """
     from frontdoor_mcp.pki.csr import SubjectFields, generate_key_and_csr
-    from frontdoor_mcp.pki.files import LocalFileError, default_key_dir, new_key_path, write_new_private_file
+    from frontdoor_mcp.pki.files import LocalFileError, write_new_private_file
 
     subject = SubjectFields(
         common_name=common_name,
@@ -83,12 +83,9 @@ async def generate_csr(
     except ValueError as exc:
         raise ToolError(f"Could not make the CSR: {exc}") from None
     try:
-        if key_path is not None:
-            target = Path(key_path).expanduser()
-        else:
-            configured = app_state(ctx).key_dir
-            target = new_key_path(configured if configured is not None else default_key_dir(), common_name)
-        written = write_new_private_file(target, generated.private_key_pem)
+        written = write_new_private_file(
+            _key_target(key_path, app_state(ctx).key_dir, common_name), generated.private_key_pem
+        )
     except LocalFileError as exc:
         raise ToolError(f"The private key was not written, so no CSR is returned: {exc}") from None
     result = GeneratedCsr(
@@ -104,6 +101,15 @@ async def generate_csr(
         "Next: create_client_certificate_from_csr with this csr_pem."
     )
     return respond(result, text)
+
+
+def _key_target(key_path: str | None, key_dir: Path | None, common_name: str) -> Path:
+    """The file for a new key: the one asked for, else a fresh name in the configured or default key folder."""
+    from frontdoor_mcp.pki.files import default_key_dir, new_key_path
+
+    if key_path is not None:
+        return Path(key_path).expanduser()
+    return new_key_path(key_dir if key_dir is not None else default_key_dir(), common_name)
 
 
 async def inspect_certificate(
@@ -122,9 +128,9 @@ async def inspect_certificate(
 
     Use it before uploading, or to check a certificate file a user has. Private keys are refused.
     """
+    from frontdoor_mcp.pki.errors import PemError
     from frontdoor_mcp.pki.inspect import describe_pem
     from frontdoor_mcp.pki.models import CertificateDetails
-    from frontdoor_mcp.pki.errors import PemError
     from frontdoor_mcp.pki.parse import check_no_private_key
 
     text = pem_text(pem, path, inline_name="pem", path_name="path")
@@ -143,11 +149,15 @@ async def inspect_certificate(
     else:
         result = Inspection(kind="csr", csr=details)
         verdict = "verifies" if details.signature_valid else "does NOT verify"
-        summary = f"CSR for {shown(details.subject)}, {details.key_type} {details.key_size or ''}; its signature {verdict}."
+        summary = (
+            f"CSR for {shown(details.subject)}, {details.key_type} {details.key_size or ''}; its signature {verdict}."
+        )
     return respond(result, summary)
 
 
-LOCAL_READ: Final = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
+LOCAL_READ: Final = ToolAnnotations(
+    read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+)
 LOCAL_WRITE: Final = ToolAnnotations(
     read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False
 )

@@ -16,8 +16,8 @@ from frontdoor_mcp.api.auth import TokenRequestFailed
 from frontdoor_mcp.api.errors import (
     ApiError,
     BadRequest,
-    ConnectFailure,
     Conflict,
+    ConnectFailure,
     Forbidden,
     FrontdoorError,
     NotFound,
@@ -33,7 +33,9 @@ from frontdoor_mcp.api.text import cap_text
 from frontdoor_mcp.tools.state import AppState
 
 SKEW_THRESHOLD_SECONDS: Final = 60.0
-_VALUE_MUST_BE = re.compile(r"^Value for (?P<prop>[A-Za-z0-9_.\[\]-]{1,64}) must be of (?P<type>[A-Za-z0-9_ .,|<>-]{1,64})$")
+_VALUE_MUST_BE = re.compile(
+    r"^Value for (?P<prop>[A-Za-z0-9_.\[\]-]{1,64}) must be of (?P<type>[A-Za-z0-9_ .,|<>-]{1,64})$"
+)
 
 
 def tool_error(exc: FrontdoorError, state: AppState, *, certificate_id: str | None = None) -> ToolError:
@@ -98,7 +100,9 @@ def _describe_api_error(exc: ApiError, state: AppState, certificate_id: str | No
             "Call list_client_certificates to find the current ids."
         )
     if isinstance(exc, Conflict):
-        return f"The API reported a conflict (409).{_quoted(exc.message)} Choose another name, or list to see what exists."
+        return (
+            f"The API reported a conflict (409).{_quoted(exc.message)} Choose another name, or list to see what exists."
+        )
     if isinstance(exc, RateLimited):
         return f"The API is rate limiting requests (429). {_when_to_retry(exc)}"
     if isinstance(exc, ServerError):

@@ -35,7 +35,9 @@ class StdioServer:
         self._env = dict(env)
         self._cwd = cwd
         self._proc: subprocess.Popen[bytes] | None = None
-        self._stderr = tempfile.TemporaryFile()  # a file, not a pipe: a chatty server can never block on it
+        # stderr to a file, not a pipe: a chatty server can never block on it, and it is there on failure.
+        self._stderr_fd, stderr_path = tempfile.mkstemp(prefix="frontdoor-mcp-bench-stderr-")
+        self._stderr_path = Path(stderr_path)
         self._selector = selectors.DefaultSelector()
         self._buffer = bytearray()
         self._next_id = 0
@@ -47,7 +49,7 @@ class StdioServer:
             self._argv,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=self._stderr,
+            stderr=self._stderr_fd,
             env=self._env,
             cwd=self._cwd,
             bufsize=0,
@@ -67,8 +69,7 @@ class StdioServer:
         raise RpcError("no VmHWM in /proc/<pid>/status")
 
     def stderr_tail(self, limit: int = 2000) -> str:
-        self._stderr.seek(0)
-        return self._stderr.read().decode("utf-8", "replace")[-limit:]
+        return self._stderr_path.read_bytes()[-limit:].decode("utf-8", "replace")
 
     def close(self) -> None:
         """Close stdin (the MCP way to ask a stdio server to exit), then terminate, then kill."""
@@ -78,7 +79,8 @@ class StdioServer:
                 _stop(proc)
         finally:
             self._selector.close()
-            self._stderr.close()
+            os.close(self._stderr_fd)
+            self._stderr_path.unlink(missing_ok=True)
 
     def __enter__(self) -> StdioServer:
         self.start()

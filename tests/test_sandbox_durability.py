@@ -6,21 +6,22 @@ import os
 import queue
 import signal
 import socket
+import sqlite3
 import stat
 import subprocess
 import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Generator
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import IO, Any, cast
 
 import httpx2
 import pytest
 
-from frontdoor_mcp.sandbox.runner import start_sandbox
+from frontdoor_mcp.sandbox.runner import default_db_path, start_sandbox
 from tests.sandbox_curl.clients import new_client
 from tests.sandbox_curl.pems import certificate_pem, csr_pem
 
@@ -84,10 +85,19 @@ def test_given_frontdoor_and_token_keep_working(tmp_path: Path) -> None:
             assert api.get(CERTS).json()["totalElements"] == 1
 
 
-def test_database_file_is_owner_only(tmp_path: Path) -> None:
+def test_database_file_is_owner_only_and_in_wal_mode(tmp_path: Path) -> None:
     db = tmp_path / "sandbox.db"
     with start_sandbox(db_path=db):
         assert stat.S_IMODE(db.stat().st_mode) == 0o600
+        with closing(sqlite3.connect(db)) as connection:
+            assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_default_database_lives_in_an_owner_only_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    path = default_db_path()
+    assert path == tmp_path / "data" / "frontdoor-mcp" / "sandbox.db"
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
 
 
 def test_stop_is_idempotent() -> None:
@@ -141,7 +151,7 @@ class _Sandbox:
 
 
 @contextmanager
-def _spawned(db: Path, port: int, frontdoor_id: str, token: str) -> Iterator[_Sandbox]:
+def _spawned(db: Path, port: int, frontdoor_id: str, token: str) -> Generator[_Sandbox, None, None]:
     sandbox = _Sandbox(db, port, frontdoor_id, token)
     try:
         sandbox.wait_ready()

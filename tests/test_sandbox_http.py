@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import json
 import re
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -743,3 +745,13 @@ def test_repr_hides_credentials(sandbox: RunningSandbox) -> None:
     assert sandbox.client_secret not in shown
     assert sandbox.admin_token not in shown
     assert sandbox.frontdoor_id in shown
+
+
+def test_package_import_is_free_and_the_sandbox_stays_in_its_layer() -> None:
+    probe = (
+        "import sys, frontdoor_mcp.sandbox as s; assert 'uvicorn' not in sys.modules, 'package import not free';"
+        "import frontdoor_mcp.sandbox.runner;"
+        "bad = [m for m in sys.modules if m.split('.')[:2] in (['frontdoor_mcp', 'tools'], ['frontdoor_mcp', 'app'],"
+        " ['frontdoor_mcp', 'api'])]; assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", probe], check=True, timeout=30)

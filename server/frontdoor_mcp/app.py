@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, Final
 
+import anyio
 import httpx2
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
@@ -13,7 +14,8 @@ from mcp_types import CallToolResult, InputRequiredResult
 from pydantic import ValidationError
 
 from frontdoor_mcp import __version__, prompt_library
-from frontdoor_mcp.api.client import FrontdoorClient
+from frontdoor_mcp.api.client import DEFAULT_TIMEOUT, FrontdoorClient
+from frontdoor_mcp.api.retry import RetryPolicy
 from frontdoor_mcp.config import Settings
 from frontdoor_mcp.tools import audit, certificates, local
 from frontdoor_mcp.tools.state import AppState
@@ -50,12 +52,23 @@ class FrontdoorServer(MCPServer[AppState]):
             raise
 
 
-def build_server(settings: Settings, *, transport: httpx2.AsyncBaseTransport | None = None) -> FrontdoorServer:
-    """The server for `settings`. `transport` replaces the network (tests use a MockTransport)."""
+def build_server(
+    settings: Settings,
+    *,
+    transport: httpx2.AsyncBaseTransport | None = None,
+    retry: RetryPolicy | None = None,
+    sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+    timeout: httpx2.Timeout = DEFAULT_TIMEOUT,
+) -> FrontdoorServer:
+    """The server for `settings`. `transport` replaces the network (tests use a MockTransport); `retry`,
+    `sleep` and `timeout` go to the API client, so tests can record the waits instead of sleeping through
+    them, and reach the timeout path without waiting the real 31 s."""
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppState]) -> AsyncGenerator[AppState]:
-        client = FrontdoorClient(settings.api_url, settings.credential, transport=transport)
+        client = FrontdoorClient(
+            settings.api_url, settings.credential, transport=transport, retry=retry, sleep=sleep, timeout=timeout
+        )
         try:
             yield AppState(
                 client=client,

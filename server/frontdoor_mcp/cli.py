@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +15,48 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from frontdoor_mcp.config import Settings
     from frontdoor_mcp.sandbox.runner import RunningSandbox
+
+
+_SECRET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # A credential after "Bearer"/"Basic": 8+ token characters with a digit, or 20+ (not "Bearer token is ...").
+    (
+        re.compile(r"(?i)\b(bearer|basic)(\s+)(?:(?=\S*\d)[\w\-.~+/]{8,}|[\w\-.~+/]{20,})=*"),
+        r"\1\2[redacted]",
+    ),
+    (re.compile(r"\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"), "[redacted JWT]"),
+    (
+        re.compile(r"(?i)([\"']?(?:access_token|client_secret|password)[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]+"),
+        r"\1[redacted]",
+    ),
+)
+
+
+def redact_secrets(text: str) -> str:
+    for pattern, replacement in _SECRET_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RedactSecrets(logging.Filter):
+    """A safety net on the stderr handler: nothing we log carries a secret, but a library might."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = redact_secrets(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+def configure_logging(level: str) -> None:
+    """stderr only (stdout carries the MCP protocol), with secrets redacted. Set up before the server is
+    built, so the SDK's own `basicConfig` finds a handler and leaves it in place."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactSecrets())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(level)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -82,6 +126,7 @@ def _serve(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"frontdoor-mcp: {exc}", file=sys.stderr)
         return 2
+    configure_logging(settings.log_level)
     sandbox = None
     if args.sandbox:
         settings, sandbox = _with_sandbox(settings, args.db)

@@ -24,6 +24,9 @@ DEFAULT_API_URL: Final = "https://gateway.production.netfoundry.io/frontdoor"
 CLIENT_CREDENTIAL_VARIABLES: Final = ("NETFOUNDRY_CLIENT_ID", "NETFOUNDRY_PASSWORD", "NETFOUNDRY_OAUTH_URL")
 MAX_CREDENTIALS_FILE_BYTES: Final = 64 * 1024
 TRUE_WORDS: Final = frozenset({"1", "true", "yes", "on"})
+LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+SYSTEM_CREDENTIALS_FILE: Final = Path("/netfoundry/credentials.json")
+"""The last place looked, after the working directory and `~/.netfoundry/` (what NetFoundry's client does)."""
 
 
 class ConfigError(ValueError):
@@ -67,13 +70,16 @@ def load_settings(
         except InvalidIdError as exc:
             raise ConfigError(str(exc)) from None
     key_dir = env.get("FRONTDOOR_MCP_KEY_DIR")
+    level = (log_level or env.get("FRONTDOOR_MCP_LOG_LEVEL") or "WARNING").strip().upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"FRONTDOOR_MCP_LOG_LEVEL (or --log-level) must be one of {', '.join(LOG_LEVELS)}")
     return Settings(
         api_url=url,
         frontdoor_id=default_frontdoor,
         credential=find_credential(env, cwd=cwd, home=home),
         read_only=read_only if read_only is not None else env.get("FRONTDOOR_MCP_READ_ONLY", "").lower() in TRUE_WORDS,
         key_dir=Path(key_dir).expanduser() if key_dir else None,
-        log_level=(log_level or env.get("FRONTDOOR_MCP_LOG_LEVEL") or "WARNING").upper(),
+        log_level=level,
     )
 
 
@@ -103,12 +109,13 @@ def find_credential(env: Mapping[str, str], *, cwd: Path | None = None, home: Pa
             source="NETFOUNDRY_CLIENT_ID/NETFOUNDRY_PASSWORD/NETFOUNDRY_OAUTH_URL",
         )
     home = home or Path.home()
-    for candidate in ((cwd or Path.cwd()) / "credentials.json", home / ".netfoundry" / "credentials.json"):
+    for candidate in (
+        (cwd or Path.cwd()) / "credentials.json",
+        home / ".netfoundry" / "credentials.json",
+        SYSTEM_CREDENTIALS_FILE,
+    ):
         if candidate.is_file():
             return _from_credentials_file(candidate, source=f"credentials file {candidate}")
-    system_file = Path("/netfoundry/credentials.json")
-    if system_file.is_file():
-        return _from_credentials_file(system_file, source=f"credentials file {system_file}")
     return None
 
 
@@ -126,15 +133,17 @@ def _from_credentials_file(path: Path, *, source: str) -> ClientCredentials:
             raise ConfigError(f"{source}: {path} is not a readable file")
         if path.stat().st_size > MAX_CREDENTIALS_FILE_BYTES:
             raise ConfigError(f"{source}: {path} is too large to be a credentials file")
-        data: Any = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        if isinstance(exc, ConfigError):
-            raise
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{source}: {path} cannot be read ({exc.strerror or type(exc).__name__})") from None
+    try:
+        data: Any = json.loads(raw)
+    except ValueError:
         raise ConfigError(f"{source}: {path} is not valid JSON") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: {path} must hold a JSON object")
     fields: dict[str, Any] = data  # pyright: ignore[reportUnknownVariableType]
-    missing = [key for key in ("clientId", "password", "authenticationUrl") if not isinstance(fields.get(key), str)]
+    missing = [key for key in ("clientId", "password", "authenticationUrl") if not _is_text(fields.get(key))]
     if missing:
         raise ConfigError(f"{source}: {path} lacks {', '.join(missing)}")
     return ClientCredentials(
@@ -143,3 +152,7 @@ def _from_credentials_file(path: Path, *, source: str) -> ClientCredentials:
         _token_url(fields["authenticationUrl"], f"{source} authenticationUrl"),
         source=source,
     )
+
+
+def _is_text(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())

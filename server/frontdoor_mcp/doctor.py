@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Final
 
 import anyio
 
 from frontdoor_mcp.api.auth import ClientCredentials, TokenRequestFailed
 from frontdoor_mcp.api.client import FrontdoorClient
-from frontdoor_mcp.api.errors import Forbidden, FrontdoorError, Unauthorized
+from frontdoor_mcp.api.errors import Forbidden, FrontdoorError, NotFound, Unauthorized
 from frontdoor_mcp.config import ConfigError, Settings, load_settings
 
-SKEW_LIMIT_SECONDS = 60.0
+SKEW_LIMIT_SECONDS: Final = 60.0
+PROBE_FRONTDOOR_ID: Final = "00000000-0000-0000-0000-000000000000"
+"""Asked for when no frontdoor is configured: a 403 still proves the API answers and accepts the credentials."""
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,12 @@ class Check:
     name: str
     passed: bool
     detail: str
+    note: bool = False
+    """Informational: neither a pass nor a failure (e.g. no FRONTDOOR_ID to check)."""
+
+    def line(self) -> str:
+        mark = "note" if self.note else "ok  " if self.passed else "FAIL"
+        return f"{mark} {self.name}: {self.detail}"
 
 
 async def diagnose(settings: Settings) -> list[Check]:
@@ -28,64 +37,91 @@ async def diagnose(settings: Settings) -> list[Check]:
     checks: list[Check] = []
     credential = settings.credential
     if credential is None:
-        checks.append(Check("credentials", False, "none found: set NETFOUNDRY_API_TOKEN or NETFOUNDRY_API_ACCOUNT"))
+        checks.append(
+            Check(
+                "credentials",
+                False,
+                "none found: set NETFOUNDRY_API_TOKEN, NETFOUNDRY_API_ACCOUNT, or NETFOUNDRY_CLIENT_ID/"
+                "NETFOUNDRY_PASSWORD/NETFOUNDRY_OAUTH_URL, or put a credentials.json in ~/.netfoundry/",
+            )
+        )
         return checks
     problems = credential.problems()
     checks.append(Check("credentials", not problems, f"from {credential.source}" + "".join(f"; {p}" for p in problems)))
     if isinstance(credential, ClientCredentials):
         try:
             await credential.current_token()
-            expiry = credential.expires_at()
-            checks.append(Check("token", True, f"obtained, valid until {expiry:%Y-%m-%d %H:%M:%S} UTC"))
         except TokenRequestFailed as exc:
-            checks.append(Check("token", False, f"could not be obtained: {exc.reason}"))
+            checks.append(Check("token", False, f"could not be obtained from {credential.token_url}: {exc.reason}"))
             return checks
+        checks.append(Check("token", True, f"obtained, {_validity(credential.expires_at())}"))
     else:
         expiry = credential.expires_at()
         if expiry is not None:
-            left = (expiry - datetime.now(UTC)).total_seconds()
-            checks.append(
-                Check(
-                    "token",
-                    left > 0,
-                    f"expires {expiry:%Y-%m-%d %H:%M:%S} UTC"
-                    if left > 0
-                    else f"expired {int(-left // 60)} minutes ago",
-                )
-            )
+            valid = expiry > datetime.now(UTC)
+            checks.append(Check("token", valid, _validity(expiry)))
     async with FrontdoorClient(settings.api_url, credential) as client:
-        frontdoor = settings.frontdoor_id
-        try:
-            if frontdoor is None:
-                checks.append(Check("frontdoor", False, "FRONTDOOR_ID is not set (tools will need frontdoor_id)"))
-            else:
-                page = await client.list_certificates(frontdoor, size=1)
-                checks.append(Check("api", True, f"{settings.api_url} answers"))
-                checks.append(Check("frontdoor", True, f"{frontdoor} visible, {page.total_elements} certificates"))
-        except Unauthorized:
-            checks.append(Check("api", False, "answered 401: the credentials were refused"))
-        except Forbidden:
-            checks.append(Check("api", True, f"{settings.api_url} answers"))
-            checks.append(Check("frontdoor", False, f"{frontdoor} is not visible to these credentials (403)"))
-        except FrontdoorError as exc:
-            checks.append(Check("api", False, f"{settings.api_url}: {exc}"))
+        checks.extend(await _api_checks(client, settings))
         if client.last_server_date is not None:
-            skew = (datetime.now(UTC) - client.last_server_date).total_seconds()
-            checks.append(
-                Check("clock", abs(skew) <= SKEW_LIMIT_SECONDS, f"{skew:+.0f} s against the API's Date header")
-            )
+            checks.append(_clock_check(client.last_server_date))
     return checks
 
 
-def run_doctor(*, api_url: str | None = None, frontdoor_id: str | None = None) -> int:
+async def _api_checks(client: FrontdoorClient, settings: Settings) -> list[Check]:
+    frontdoor = settings.frontdoor_id
+    answers = Check("api", True, f"{settings.api_url} answers and accepts the credentials")
     try:
-        settings = load_settings(api_url=api_url, frontdoor_id=frontdoor_id)
+        page = await client.list_certificates(frontdoor or PROBE_FRONTDOOR_ID, size=1)
+    except Unauthorized:
+        return [Check("api", False, f"{settings.api_url} answered 401: the credentials were refused")]
+    except (Forbidden, NotFound):
+        if frontdoor is None:
+            return [answers, _no_frontdoor()]
+        return [answers, Check("frontdoor", False, f"{frontdoor} is not visible to these credentials (403)")]
+    except FrontdoorError as exc:
+        return [Check("api", False, f"{settings.api_url}: {exc}")]
+    if frontdoor is None:
+        return [answers, _no_frontdoor()]
+    return [answers, Check("frontdoor", True, f"{frontdoor} is visible, with {page.total_elements} certificates")]
+
+
+def _no_frontdoor() -> Check:
+    return Check("frontdoor", True, "FRONTDOOR_ID is not set: every tool call must pass frontdoor_id", note=True)
+
+
+def _clock_check(server_date: datetime) -> Check:
+    skew = (datetime.now(UTC) - server_date).total_seconds()
+    if abs(skew) < 1.5:  # the Date header has whole seconds
+        return Check("clock", True, "in step with the API's Date header")
+    direction = "ahead of" if skew > 0 else "behind"
+    detail = f"this machine is {abs(skew):.0f} s {direction} the API's Date header"
+    if abs(skew) > SKEW_LIMIT_SECONDS:
+        detail += f" (more than {SKEW_LIMIT_SECONDS:.0f} s: tokens may be refused; fix the time synchronisation)"
+    return Check("clock", abs(skew) <= SKEW_LIMIT_SECONDS, detail)
+
+
+def _validity(expiry: datetime | None) -> str:
+    if expiry is None:
+        return "validity unknown"
+    left = (expiry - datetime.now(UTC)).total_seconds()
+    if left <= 0:
+        return f"expired at {expiry:%Y-%m-%d %H:%M:%S} UTC ({int(-left // 60)} minutes ago)"
+    return f"valid until {expiry:%Y-%m-%d %H:%M:%S} UTC ({int(left // 60)} minutes left)"
+
+
+def run_doctor(
+    *, api_url: str | None = None, frontdoor_id: str | None = None, env: Mapping[str, str] | None = None
+) -> int:
+    """Print the report; 0 when every check passed, 1 when one failed, 2 for a configuration error."""
+    try:
+        settings = load_settings(env, api_url=api_url, frontdoor_id=frontdoor_id)
     except ConfigError as exc:
         print(f"FAIL configuration: {exc}")
         return 2
+    print(f"frontdoor-mcp doctor: {settings.api_url}")
     checks = anyio.run(diagnose, settings)
     for check in checks:
-        print(f"{'ok  ' if check.passed else 'FAIL'} {check.name}: {check.detail}")
+        print(check.line())
     failed = [check for check in checks if not check.passed]
-    print("All checks passed." if not failed else f"{len(failed)} check(s) failed.", file=sys.stderr)
+    print("All checks passed." if not failed else f"{len(failed)} check(s) failed.")
     return 1 if failed else 0

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mcp.server.mcpserver import MCPServer
-from mcp.server.mcpserver.prompts.base import Prompt, PromptArgument, UserMessage
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.prompts.base import Message, Prompt, PromptArgument, UserMessage
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_PARAMS, InputRequiredResult
 
 
 @dataclass(frozen=True)
@@ -19,11 +22,36 @@ class PromptFile:
     body: str
 
     def render(self, **values: Any) -> list[UserMessage]:
-        text = self.body
-        for argument in self.arguments:
-            value = values.get(argument.name)
-            text = text.replace("{" + argument.name + "}", str(value) if value else _unset(argument.name))
-        return [UserMessage(text)]
+        """The body with every `{argument}` replaced in one pass (a value is never itself expanded)."""
+        names = {argument.name for argument in self.arguments}
+
+        def substitute(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in names:
+                return match.group(0)
+            value = values.get(name)
+            return str(value) if value else _unset(name)
+
+        return [UserMessage(_PLACEHOLDER.sub(substitute, self.body))]
+
+
+class MarkdownPrompt(Prompt):
+    """A prompt whose missing required argument is the client's mistake (invalid params), said by name,
+    rather than the SDK's generic internal error."""
+
+    async def render(
+        self, arguments: dict[str, Any] | None, context: Context[Any, Any]
+    ) -> list[Message] | InputRequiredResult:
+        given = arguments or {}
+        missing = [
+            arg.name for arg in self.arguments or [] if arg.required and not str(given.get(arg.name) or "").strip()
+        ]
+        if missing:
+            raise MCPError(INVALID_PARAMS, f"Prompt {self.name} needs the argument(s): {', '.join(missing)}.")
+        return await super().render(arguments, context)
+
+
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
 def _unset(name: str) -> str:
@@ -71,7 +99,7 @@ def load_prompts(directory: Path | None = None) -> list[PromptFile]:
 def register(server: MCPServer[Any]) -> None:
     for prompt in load_prompts():
         server.add_prompt(
-            Prompt(
+            MarkdownPrompt(
                 name=prompt.name,
                 title=prompt.title,
                 description=prompt.description,

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from tests.sandbox_curl.clients import new_client
-from tests.sandbox_curl.pems import certificate_pem, csr_pem
 
 from frontdoor_mcp.sandbox.runner import RunningSandbox
+from tests.sandbox_curl.clients import new_client
+from tests.sandbox_curl.pems import certificate_pem, csr_pem
 
 GUIDE_HOST = "https://gateway.production.netfoundry.io"
 GUIDE_FRONTDOOR = "3d6d2b6e-6c7a-4a7f-8c3d-9a9d2e1f0b1c"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 import time
 from collections.abc import AsyncGenerator, Generator
 from datetime import UTC, datetime
@@ -23,6 +24,8 @@ RENEW_BEFORE_SECONDS: Final = 600.0
 """Renew an OAuth token when fewer than this many seconds of validity remain (what NetFoundry's client does)."""
 
 DEFAULT_SCOPE: Final = "https://gateway.production.netfoundry.io//ignore-scope"
+_OAUTH_ERROR_CODE: Final = re.compile(r"^[a-z_]{1,40}$")
+"""RFC 6749 5.2 error codes (`invalid_client`, ...): safe to repeat; the free-text description is not."""
 
 
 class Secret:
@@ -76,6 +79,18 @@ def jwt_expiry(token: str) -> datetime | None:
     return datetime.fromtimestamp(exp, UTC)
 
 
+def _oauth_error_code(response: httpx2.Response) -> str | None:
+    try:
+        body: Any = response.json()
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    fields: dict[str, Any] = body  # pyright: ignore[reportUnknownVariableType]
+    code = fields.get("error")
+    return code if isinstance(code, str) and _OAUTH_ERROR_CODE.match(code) else None
+
+
 def token_shape_problems(token: str) -> list[str]:
     """What is visibly wrong with a token's shape, said without showing the token."""
     problems: list[str] = []
@@ -90,6 +105,10 @@ def token_shape_problems(token: str) -> list[str]:
     return problems
 
 
+def _nonblank(*values: str) -> tuple[str, ...]:
+    return tuple(value for value in values if value.strip())
+
+
 class Credential(httpx2.Auth):
     """Base: a credential that can say where it came from and what is visibly wrong with it."""
 
@@ -100,6 +119,11 @@ class Credential(httpx2.Auth):
 
     def expires_at(self) -> datetime | None:
         return None
+
+    def secret_values(self) -> tuple[str, ...]:
+        """Every form in which this credential's secrets are sent, so text from the API can be cleaned of
+        them (an error body that echoes the request's headers). For redaction only: never shown."""
+        return ()
 
 
 class BearerToken(Credential):
@@ -116,6 +140,9 @@ class BearerToken(Credential):
 
     def expires_at(self) -> datetime | None:
         return jwt_expiry(self._token.reveal().strip())
+
+    def secret_values(self) -> tuple[str, ...]:
+        return _nonblank(self._token.reveal(), self._token.reveal().strip())
 
     def __repr__(self) -> str:
         return f"BearerToken(source={self.source!r})"
@@ -140,6 +167,11 @@ class BasicToken(Credential):
             found.append("the username contains ':', which Basic auth cannot carry")
         return found
 
+    def secret_values(self) -> tuple[str, ...]:
+        token = self._token.reveal()
+        pair = base64.b64encode(f"{self._username}:{token.strip()}".encode()).decode("ascii")
+        return _nonblank(token, token.strip(), pair)
+
     def __repr__(self) -> str:
         return f"BasicToken(source={self.source!r})"
 
@@ -148,7 +180,8 @@ class ClientCredentials(Credential):
     """OAuth2 client-credentials grant, as NetFoundry's own client does it.
 
     The access token lives in memory only. It is renewed when fewer than `RENEW_BEFORE_SECONDS` of validity
-    remain, and once after a 401; concurrent requests share one renewal (a lock, and a re-check under it).
+    remain (or, for a token issued for less than twice that, once half its lifetime has passed), and once
+    after a 401; concurrent requests share one renewal (a lock, and a re-check under it).
     """
 
     requires_response_body = False
@@ -173,6 +206,7 @@ class ClientCredentials(Credential):
         self._clock = clock
         self._token: Secret | None = None
         self._expires_at_epoch = 0.0
+        self._renew_at_epoch = 0.0
         self._lock: anyio.Lock | None = None
         self.token_requests = 0
 
@@ -184,6 +218,11 @@ class ClientCredentials(Credential):
 
     def expires_at(self) -> datetime | None:
         return datetime.fromtimestamp(self._expires_at_epoch, UTC) if self._token else None
+
+    def secret_values(self) -> tuple[str, ...]:
+        password = self._password.reveal()
+        pair = base64.b64encode(f"{self._client_id}:{password}".encode()).decode("ascii")
+        return _nonblank(password, pair, self._token.reveal() if self._token else "")
 
     async def async_auth_flow(self, request: httpx2.Request) -> AsyncGenerator[httpx2.Request, httpx2.Response]:
         token = await self.current_token()
@@ -200,10 +239,12 @@ class ClientCredentials(Credential):
         if self._lock is None:
             self._lock = anyio.Lock()
         async with self._lock:
-            fresh = self._token is not None and self._expires_at_epoch - self._clock() > RENEW_BEFORE_SECONDS
-            if self._token is not None and fresh and self._token != stale:
+            if self._token is not None and self._clock() < self._renew_at_epoch and self._token != stale:
                 return self._token
+            obtained_at = self._clock()
             self._token, self._expires_at_epoch = await self._request_token()
+            lifetime = self._expires_at_epoch - obtained_at
+            self._renew_at_epoch = self._expires_at_epoch - min(RENEW_BEFORE_SECONDS, lifetime / 2)
             return self._token
 
     async def _request_token(self) -> tuple[Secret, float]:
@@ -221,8 +262,10 @@ class ClientCredentials(Credential):
             except httpx2.HTTPError as exc:
                 raise TokenRequestFailed(f"the token endpoint could not be reached ({type(exc).__name__})") from None
         if response.status_code != 200:
+            code = _oauth_error_code(response)
             raise TokenRequestFailed(
-                f"the token endpoint answered HTTP {response.status_code}", status_code=response.status_code
+                f"the token endpoint answered HTTP {response.status_code}" + (f" ({code})" if code else ""),
+                status_code=response.status_code,
             )
         try:
             body: Any = response.json()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,6 +22,7 @@ from frontdoor_mcp.api.errors import (
     ConnectionLost,
     FrontdoorError,
     OutcomeUnknown,
+    ServerError,
     TimeoutFailure,
     TransportFailure,
     UnexpectedResponse,
@@ -48,8 +51,14 @@ ALL_PAGES_SIZE: Final = 100
 ALL_PAGES_CONCURRENCY: Final = 8
 RECOVERY_WINDOW: Final = timedelta(minutes=5)
 """How far around a lost create to look for the certificate it may have made (covers modest clock skew)."""
+RECOVERY_PAGE_SIZE: Final = 50
+"""How many of the newest certificates are read before a create, and looked through after a lost answer."""
+UNKNOWN_OUTCOME_STATUSES: Final = frozenset({502, 504})
+"""A gateway's "bad gateway" and "gateway timeout": the backend may have committed the write before the
+gateway gave up on it, so a POST or PATCH answered so has an unknown outcome, like a dropped connection."""
 
 ProgressCallback = Callable[[int, int], Awaitable[None]]
+_log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 
@@ -140,20 +149,25 @@ class FrontdoorClient:
 
     async def create_certificate(self, frontdoor_id: str, name: str, value: str) -> Created:
         """POST once. If the answer is lost after the request may have arrived, look for a certificate of
-        that name created around now before reporting: nothing is lost and nothing is duplicated."""
+        that name that was not there before: nothing is lost and nothing is duplicated."""
         path = self._collection(frontdoor_id)
+        # What exists just before: without it, a certificate of the same name made a moment earlier (the
+        # user's previous attempt) would be taken for this one after a lost answer, reporting a create that
+        # never happened.
+        before = await self._newest(frontdoor_id)
         started = datetime.now(UTC)
         try:
             body = await self._call("POST", path, json_body={"name": name, "value": value})
-        except (TimeoutFailure, ConnectionLost, UnexpectedResponse) as failure:
-            if isinstance(failure, UnexpectedResponse) and failure.status_code >= 300:
+        except (TimeoutFailure, ConnectionLost, UnexpectedResponse, ServerError) as failure:
+            if not _outcome_unknown(failure):
                 raise
-            found = await self._find_recent_by_name(frontdoor_id, name, started)
-            if found is None:
+            found = await self._find_new_by_name(frontdoor_id, name, started, {item.id for item in before})
+            if len(found) != 1:
+                seen = "no certificate" if not found else f"{len(found)} certificates (which one is this call's?)"
                 raise OutcomeUnknown(
-                    "POST", path, f"{failure.reason}; no certificate named like this appeared afterwards"
+                    "POST", path, f"{_failure_reason(failure)}; {seen} named like this appeared afterwards"
                 ) from failure
-            return Created(found, recovered=True)
+            return Created(found[0], recovered=True)
         return Created(_parse(body, CreatedCertificate.model_validate, "POST", path, "created certificate"))
 
     async def patch_certificate(
@@ -165,14 +179,14 @@ class FrontdoorClient:
         fields = {key: val for key, val in (("name", name), ("value", value)) if val is not None}
         try:
             body = await self._call("PATCH", path, json_body=fields)
-        except (TimeoutFailure, ConnectionLost, UnexpectedResponse) as failure:
-            if isinstance(failure, UnexpectedResponse) and failure.status_code >= 300:
+        except (TimeoutFailure, ConnectionLost, UnexpectedResponse, ServerError) as failure:
+            if not _outcome_unknown(failure):
                 raise
             current = await self.get_certificate(frontdoor_id, certificate_id)
             if name is not None and current.name != name:
-                raise OutcomeUnknown("PATCH", path, failure.reason) from failure
+                raise OutcomeUnknown("PATCH", path, _failure_reason(failure)) from failure
             if value is not None and (current.value or "").strip() != value.strip():
-                raise OutcomeUnknown("PATCH", path, failure.reason) from failure
+                raise OutcomeUnknown("PATCH", path, _failure_reason(failure)) from failure
             return Updated(current, recovered=True)
         return Updated(_parse(body, Certificate.model_validate, "PATCH", path, "certificate"))
 
@@ -276,7 +290,14 @@ class FrontdoorClient:
                 return _decode_json(method, path, status, headers, body)
             if status < 400:
                 raise UnexpectedResponse(method, path, status, "a redirect, which is not followed")
-            error = error_from_response(status_code=status, method=method, path=path, headers=headers, body=body)
+            error = error_from_response(
+                status_code=status,
+                method=method,
+                path=path,
+                headers=headers,
+                body=body,
+                secrets=self.credential.secret_values() if self.credential is not None else (),
+            )
             delay = None
             if method in IDEMPOTENT_METHODS and status in RETRYABLE_STATUSES:
                 delay = self._retry.delay_for(attempt, error.retry_after)
@@ -293,6 +314,7 @@ class FrontdoorClient:
         json_body: dict[str, Any] | None,
     ) -> tuple[int, dict[str, str], bytes]:
         request = self._http.build_request(method, url, params=params, json=json_body)
+        started = time.perf_counter()
         try:
             response = await self._http.send(request, stream=True)
         except httpx2.ConnectTimeout:
@@ -315,28 +337,55 @@ class FrontdoorClient:
             raise UnexpectedResponse(method, path, response.status_code, "an answer larger than allowed") from None
         finally:
             await response.aclose()
+        # The method, path and status only: never a header, a query or a body.
+        _log.debug("%s %s -> %d (%.0f ms)", method, path, response.status_code, (time.perf_counter() - started) * 1000)
         headers = {key.lower(): value for key, value in response.headers.items()}
         self.last_server_date = parse_http_date(headers.get("date")) or self.last_server_date
         return response.status_code, headers, body
 
-    async def _find_recent_by_name(self, frontdoor_id: str, name: str, started: datetime) -> CreatedCertificate | None:
+    async def _newest(self, frontdoor_id: str) -> list[CertificateSummary]:
+        page = await self.list_certificates(frontdoor_id, page=0, size=RECOVERY_PAGE_SIZE, sort="createdAt,desc")
+        return page.items
+
+    async def _find_new_by_name(
+        self, frontdoor_id: str, name: str, started: datetime, known: set[str]
+    ) -> list[CreatedCertificate]:
+        """The certificates named `name`, created around `started`, that were not among the `known` ids."""
         try:
-            page = await self.list_certificates(frontdoor_id, page=0, size=50, sort="createdAt,desc")
+            newest = await self._newest(frontdoor_id)
         except FrontdoorError:
-            return None
-        for item in page.items:
+            return []
+        found: list[CreatedCertificate] = []
+        for item in newest:
             created = item.created_at
-            if item.name != name or created is None:
+            if item.name != name or item.id in known or created is None:
                 continue
             if created.tzinfo is None:
                 created = created.replace(tzinfo=UTC)
             if abs(created - started) <= RECOVERY_WINDOW:
-                return CreatedCertificate.model_validate(item.model_dump(by_alias=True))
-        return None
+                found.append(CreatedCertificate.model_validate(item.model_dump(by_alias=True)))
+        return found
 
 
 class _BodyTooLarge(Exception):
     pass
+
+
+def _outcome_unknown(failure: FrontdoorError) -> bool:
+    """Whether a POST or PATCH that failed this way may still have been applied."""
+    if isinstance(failure, UnexpectedResponse):
+        return failure.status_code < 300  # a success status whose body could not be read
+    if isinstance(failure, ServerError):
+        return failure.status_code in UNKNOWN_OUTCOME_STATUSES
+    return isinstance(failure, TimeoutFailure | ConnectionLost)
+
+
+def _failure_reason(failure: FrontdoorError) -> str:
+    if isinstance(failure, TransportFailure | UnexpectedResponse):
+        return failure.reason
+    if isinstance(failure, ServerError):
+        return f"a gateway answered HTTP {failure.status_code}"
+    return "the answer was lost"
 
 
 async def _read_capped(response: httpx2.Response) -> bytes:

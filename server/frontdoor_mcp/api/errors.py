@@ -19,11 +19,12 @@ as data (escaped and capped), never formatted into the exception text.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, Final
 
-from frontdoor_mcp.api.text import cap_text
+from frontdoor_mcp.api.text import cap_text, redact_credentials
 
 MAX_ERROR_FIELD_CHARS: Final = 300
 
@@ -172,7 +173,7 @@ def parse_http_date(value: str | None) -> datetime | None:
         return None
 
 
-def _error_fields(body: bytes, content_type: str) -> tuple[str | None, str | None]:
+def _error_fields(body: bytes, content_type: str, secrets: Iterable[str]) -> tuple[str | None, str | None]:
     if "json" not in content_type:
         return None, None
     try:
@@ -183,16 +184,26 @@ def _error_fields(body: bytes, content_type: str) -> tuple[str | None, str | Non
         return None, None
     fields: dict[str, Any] = data  # pyright: ignore[reportUnknownVariableType]
     error, message = fields.get("error"), fields.get("message")
+    # A gateway or a debugging backend may echo the request's headers into these fields: redact before keeping.
     return (
-        cap_text(error, MAX_ERROR_FIELD_CHARS) if isinstance(error, str) else None,
-        cap_text(message, MAX_ERROR_FIELD_CHARS) if isinstance(message, str) else None,
+        cap_text(redact_credentials(error, secrets), MAX_ERROR_FIELD_CHARS) if isinstance(error, str) else None,
+        cap_text(redact_credentials(message, secrets), MAX_ERROR_FIELD_CHARS) if isinstance(message, str) else None,
     )
 
 
-def error_from_response(*, status_code: int, method: str, path: str, headers: dict[str, str], body: bytes) -> ApiError:
-    """The one factory: an `ApiError` of the class that matches the status, with the documented fields."""
+def error_from_response(
+    *,
+    status_code: int,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    body: bytes,
+    secrets: Iterable[str] = (),
+) -> ApiError:
+    """The one factory: an `ApiError` of the class that matches the status, with the documented fields.
+    `secrets` are the credential's values, removed from those fields should the API echo them."""
     content_type = headers.get("content-type", "").lower()
-    error, message = _error_fields(body, content_type)
+    error, message = _error_fields(body, content_type, secrets)
     if status_code in _STATUS_CLASSES:
         cls = _STATUS_CLASSES[status_code]
     elif 500 <= status_code <= 599:

@@ -13,7 +13,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from email.utils import formatdate
 from http import HTTPStatus
 from typing import Any, Literal, cast, get_args
@@ -36,7 +36,8 @@ _STATUS_ERRORS = {429: "too_many_requests", 500: "internal_error", 503: "service
 
 @dataclass
 class Fault:
-    """One fault rule. See the module docstring; `times=None` applies it until cleared."""
+    """One fault rule: `kind` applied to the next `times` requests (None: until cleared) whose method is
+    `method` (None: any) and whose path (without the query) contains `path_contains` (None: any)."""
 
     kind: FaultKind
     method: str | None = None
@@ -158,7 +159,7 @@ class FaultController:
 
     def add(self, fault: Fault) -> None:
         with self._lock:
-            self._faults.append(fault)
+            self._faults.append(replace(fault))  # a copy: `times` counts down here, not in the caller's object
 
     def clear(self) -> None:
         """Remove every fault (the request log is kept; see clear_requests)."""
@@ -167,8 +168,9 @@ class FaultController:
 
     @property
     def faults(self) -> list[Fault]:
+        """The active faults (copies), `times` showing what is left."""
         with self._lock:
-            return list(self._faults)
+            return [replace(f) for f in self._faults]
 
     @property
     def requests(self) -> list[RequestRecord]:

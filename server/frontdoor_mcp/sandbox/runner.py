@@ -28,13 +28,14 @@ from uvicorn.config import LOGGING_CONFIG
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from frontdoor_mcp.sandbox.app import SandboxConfig, build_app
+from frontdoor_mcp.sandbox.auth import B64TOKEN
 from frontdoor_mcp.sandbox.ca import SigningCA
 from frontdoor_mcp.sandbox.faults import ConnectionRegistry, FaultController
 from frontdoor_mcp.sandbox.store import Store
+from frontdoor_mcp.sandbox.validation import is_uuid
 
 DEFAULT_USERNAME = "user-sandbox"
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_TOKEN_CHARS = re.compile(r"^[a-zA-Z0-9\-._~+/]+=*$")  # what a Bearer header can carry (RFC 6750)
+_TOKEN_CHARS = re.compile(rf"^{B64TOKEN}$")  # what a Bearer header can carry, so the API accepts the token
 _START_TIMEOUT_S = 10.0
 _GRACE_S = 1.0  # in-flight requests get this long to finish on stop(); then they are cancelled
 
@@ -165,7 +166,7 @@ class RunningSandbox:
 def _frontdoor_id(given: str | None) -> str:
     if given is None:
         return str(uuid.uuid4())
-    if not _UUID.match(given):
+    if not is_uuid(given):
         raise ValueError("a frontdoor id must be a UUID")
     return given.lower()
 

@@ -15,7 +15,7 @@ from frontdoor_mcp.api.errors import FrontdoorError, NotFound
 from frontdoor_mcp.api.ids import InvalidIdError
 from frontdoor_mcp.tools.arguments import FrontdoorIdArg
 from frontdoor_mcp.tools.messages import describe_failure, tool_error
-from frontdoor_mcp.tools.respond import respond, shown
+from frontdoor_mcp.tools.respond import respond, shown, shown_id
 from frontdoor_mcp.tools.state import AppState, app_state
 
 FETCH_CONCURRENCY: Final = 8
@@ -68,33 +68,49 @@ async def find_expiring_client_certificates(
     found: list[ExpiringCertificate] = []
     undecodable: list[ExpiringCertificate] = []
     limiter = anyio.CapacityLimiter(FETCH_CONCURRENCY)
+    progress_lock = anyio.Lock()
     done = 0
 
     async def examine(certificate_id: str, name: str) -> None:
-        nonlocal done
         async with limiter:
             try:
                 certificate = await state.client.get_certificate(frontdoor, certificate_id)
             except NotFound:
-                return  # deleted during the walk
+                certificate = None  # deleted during the walk
+            except InvalidIdError:
+                # The list gave an id no request may carry: say so for that one, not crash the whole audit.
+                certificate = None
+                undecodable.append(
+                    ExpiringCertificate(id=certificate_id, name=name, decode_error="its id is in an unexpected form")
+                )
+        if certificate is not None:
+            classify(certificate_id, name, certificate.value or "")
+        await advance()
+
+    async def advance() -> None:
+        # One at a time, so the notifications arrive with strictly increasing progress.
+        nonlocal done
+        async with progress_lock:
+            done += 1
+            await ctx.report_progress(done, len(items), f"examined {done} of {len(items)} certificates")
+
+    def classify(certificate_id: str, name: str, pem: str) -> None:
         try:
-            details = describe_certificate(certificate.value or "", now=now)
+            details = describe_certificate(pem, now=now)
         except PemError as exc:
             undecodable.append(ExpiringCertificate(id=certificate_id, name=name, decode_error=str(exc)))
-        else:
-            if details.days_remaining <= within_days:
-                found.append(
-                    ExpiringCertificate(
-                        id=certificate_id,
-                        name=name,
-                        subject=details.subject,
-                        not_after=details.not_after,
-                        days_remaining=details.days_remaining,
-                        expired=details.expired,
-                    )
+            return
+        if details.days_remaining <= within_days:
+            found.append(
+                ExpiringCertificate(
+                    id=certificate_id,
+                    name=name,
+                    subject=details.subject,
+                    not_after=details.not_after,
+                    days_remaining=details.days_remaining,
+                    expired=details.expired,
                 )
-        done += 1
-        await ctx.report_progress(done, len(items), f"examined {done} of {len(items)} certificates")
+            )
 
     try:
         async with anyio.create_task_group() as group:
@@ -117,7 +133,8 @@ async def find_expiring_client_certificates(
     for entry in found[:50]:
         state_word = "expired" if entry.expired else "expires"
         lines.append(
-            f"- {shown(entry.name)} {entry.id}: {state_word} {entry.not_after:%Y-%m-%d} ({entry.days_remaining} days)"
+            f"- {shown(entry.name)} {shown_id(entry.id)}: "
+            f"{state_word} {entry.not_after:%Y-%m-%d} ({entry.days_remaining} days)"
         )
     if undecodable:
         lines.append(f"{len(undecodable)} certificates could not be decoded (see undecodable).")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
 from mcp.server.mcpserver import (
@@ -19,6 +21,7 @@ from mcp_types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from frontdoor_mcp.api.errors import FrontdoorError
+from frontdoor_mcp.api.ids import InvalidIdError
 from frontdoor_mcp.api.models import Certificate, CertificateSummary
 from frontdoor_mcp.pki.models import CertificateDetails
 from frontdoor_mcp.tools.arguments import (
@@ -31,9 +34,9 @@ from frontdoor_mcp.tools.arguments import (
     NameArg,
     OptionalNameArg,
 )
-from frontdoor_mcp.tools.messages import tool_error
-from frontdoor_mcp.tools.pem_input import checked_certificate, checked_csr
-from frontdoor_mcp.tools.respond import respond, shown
+from frontdoor_mcp.tools.messages import describe_failure, tool_error
+from frontdoor_mcp.tools.pem_input import check_path, checked_certificate, checked_csr
+from frontdoor_mcp.tools.respond import respond, shown, shown_id
 from frontdoor_mcp.tools.results import CertificateItem, CertificateList, CertificateRecord, DeleteResult
 from frontdoor_mcp.tools.state import AppState, app_state
 
@@ -176,15 +179,31 @@ async def create_client_certificate_from_csr(
     state = app_state(ctx)
     frontdoor = state.frontdoor(frontdoor_id)
     checked = checked_csr(csr_pem, csr_path)
+    if save_certificate_to is not None:
+        _check_new_file(save_certificate_to, "save_certificate_to")
     try:
         created = await state.client.create_certificate(frontdoor, name, checked.pem)
-        certificate = await state.client.get_certificate(frontdoor, created.certificate.id)
     except FrontdoorError as exc:
         raise tool_error(exc, state) from None
-    record = _record(certificate)
+    # The certificate exists from here on. What fails next is said in the result, not raised: an error
+    # would hide the new id and invite the model to create the certificate a second time.
+    notes: list[str] = []
+    try:
+        certificate: CertificateSummary = await state.client.get_certificate(frontdoor, created.certificate.id)
+    except (FrontdoorError, InvalidIdError) as exc:
+        certificate = created.certificate
+        reason = describe_failure(exc, state) if isinstance(exc, FrontdoorError) else "its id is in an unexpected form."
+        notes.append(
+            f"The certificate was created, but reading it back failed: {reason} "
+            "Do not create it again: fetch it later with get_client_certificate."
+        )
+    record = _record(certificate, warnings=notes)
     record.recovered = created.recovered
-    if save_certificate_to is not None and record.certificate_pem:
-        record.saved_to = _save_certificate(save_certificate_to, record.certificate_pem)
+    if save_certificate_to is not None:
+        if record.certificate_pem:
+            _save_certificate(save_certificate_to, record.certificate_pem, record)
+        else:
+            record.warnings.append(f"Nothing was saved to {save_certificate_to}: the signed certificate was not read.")
     return respond(record, _record_text("Signed and stored client certificate", record))
 
 
@@ -271,8 +290,8 @@ async def _confirm_delete(
     elicitation = capabilities.elicitation if capabilities is not None else None
     if elicitation is not None and (elicitation.form is not None or elicitation.url is None):
         return Elicit(
-            f"Delete client certificate {shown(certificate.name)} ({certificate.id}) from frontdoor {frontdoor}? "
-            "Shares that require it will stop accepting clients that present it.",
+            f"Delete client certificate {shown(certificate.name)} ({shown_id(certificate.id)}) "
+            f"from frontdoor {frontdoor}? Shares that require it will stop accepting clients that present it.",
             DeleteConfirmation,
         )
     return DeleteDecision(confirm=False, name=certificate.name)
@@ -316,7 +335,7 @@ async def delete_client_certificate(
         confirmation=via,
     )
     when = f" at {deleted.deleted_at:%Y-%m-%d %H:%M:%S} UTC" if deleted.deleted_at else ""
-    return respond(result, f"Deleted client certificate {shown(deleted.name)} ({deleted.id}){when}.")
+    return respond(result, f"Deleted client certificate {shown(deleted.name)} ({shown_id(deleted.id)}){when}.")
 
 
 def _not_deleted(decision: ElicitationResult[DeleteConfirmation], frontdoor: str, certificate_id: str) -> DeleteResult:
@@ -391,13 +410,24 @@ def _record(
     return record
 
 
-def _save_certificate(path: str, pem: str) -> str:
+def _check_new_file(path: str, argument: str) -> None:
+    """Refuse, before anything is sent, a file that could not be created new afterwards."""
+    check_path(path, argument)
+    target = Path(path).expanduser()
+    if os.path.lexists(target):
+        raise ToolError(f"{argument}: {target} already exists, and files are never overwritten. Choose a new name.")
+    if not target.parent.is_dir():
+        raise ToolError(f"{argument}: the folder {target.parent} does not exist; create it or choose another path.")
+
+
+def _save_certificate(path: str, pem: str, record: CertificateRecord) -> None:
     from frontdoor_mcp.pki.files import LocalFileError, write_new_private_file
 
     try:
-        return str(write_new_private_file(path, pem.encode()))
+        record.saved_to = str(write_new_private_file(path, pem.encode()))
     except LocalFileError as exc:
-        raise ToolError(f"The certificate was created, but saving it failed: {exc}") from None
+        # Checked before the create, so only a race gets here; the certificate exists, so not an error.
+        record.warnings.append(f"The certificate was created, but saving it failed: {exc}")
 
 
 def _list_text(result: CertificateList) -> str:
@@ -405,7 +435,7 @@ def _list_text(result: CertificateList) -> str:
         return f"No client certificates on this page (frontdoor {result.frontdoor_id}, {result.total_elements} in all)."
     scope = "all pages" if result.all_pages else f"page {result.page} of {max(result.total_pages, 1)}"
     lines = [f"{len(result.items)} of {result.total_elements} client certificates ({scope}):"]
-    lines.extend(f"- {shown(item.name)} {item.id}" for item in result.items[:50])
+    lines.extend(f"- {shown(item.name)} {shown_id(item.id)}" for item in result.items[:50])
     if len(result.items) > 50:
         lines.append(f"... and {len(result.items) - 50} more in the structured result.")
     if result.next_page is not None:
@@ -414,7 +444,7 @@ def _list_text(result: CertificateList) -> str:
 
 
 def _record_text(title: str, record: CertificateRecord) -> str:
-    lines = [f"{title} {shown(record.name)} ({record.id})."]
+    lines = [f"{title} {shown(record.name)} ({shown_id(record.id)})."]
     if record.recovered:
         lines.append("The connection dropped, and the change was found applied afterwards (it was not repeated).")
     if record.decoded is not None:

@@ -11,7 +11,7 @@ from mcp_types import CallToolResult, ToolAnnotations
 from pydantic import Field
 
 from frontdoor_mcp.tools.arguments import MAX_PATH_CHARS, MAX_PEM_CHARS
-from frontdoor_mcp.tools.pem_input import pem_text
+from frontdoor_mcp.tools.pem_input import check_path, pem_text
 from frontdoor_mcp.tools.respond import respond, shown
 from frontdoor_mcp.tools.results import GeneratedCsr, Inspection
 from frontdoor_mcp.tools.state import AppState, app_state
@@ -82,6 +82,8 @@ async def generate_csr(
         generated = generate_key_and_csr(subject, dns_names=dns_names, ip_addresses=ip_addresses, key_type=key_type)
     except ValueError as exc:
         raise ToolError(f"Could not make the CSR: {exc}") from None
+    if key_path is not None:
+        check_path(key_path, "key_path")
     try:
         written = write_new_private_file(
             _key_target(key_path, app_state(ctx).key_dir, common_name), generated.private_key_pem

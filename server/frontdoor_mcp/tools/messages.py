@@ -12,7 +12,7 @@ from typing import Final
 
 from mcp.server.mcpserver.exceptions import ToolError
 
-from frontdoor_mcp.api.auth import TokenRequestFailed
+from frontdoor_mcp.api.auth import ClientCredentials, TokenRequestFailed
 from frontdoor_mcp.api.errors import (
     ApiError,
     BadRequest,
@@ -52,7 +52,7 @@ def describe_failure(exc: FrontdoorError, state: AppState, *, certificate_id: st
         )
     if isinstance(exc, OutcomeUnknown):
         return (
-            f"The {exc.method} was sent but no answer came back ({exc.reason}). Nothing was repeated. "
+            f"The {exc.method} was sent but its outcome is unknown ({exc.reason}). Nothing was repeated. "
             "Call list_client_certificates (sort createdAt,desc) to see whether it took effect before trying again."
         )
     if isinstance(exc, ConnectFailure):
@@ -95,6 +95,13 @@ def _describe_api_error(exc: ApiError, state: AppState, certificate_id: str | No
         )
     if isinstance(exc, NotFound):
         what = f"Client certificate {certificate_id}" if certificate_id else "The certificate"
+        if exc.method == "DELETE":
+            # Also what a retried DELETE sees when the first attempt deleted it and its answer was lost.
+            return (
+                f"{what} is not in frontdoor {_frontdoor_in(exc.path)} (404), so there is nothing to delete: it was "
+                "already deleted (perhaps by this call, retried after its answer was lost) or the id is wrong. "
+                "list_client_certificates shows the current ids."
+            )
         return (
             f"{what} was not found in frontdoor {_frontdoor_in(exc.path)} (404); it may have been deleted. "
             "Call list_client_certificates to find the current ids."
@@ -142,7 +149,13 @@ def _describe_unauthorized(exc: ApiError, state: AppState) -> str:
         parts.append(
             f"This machine's clock is {abs(round(skew))} seconds {direction} the API's: fix the time synchronisation."
         )
-    parts.append("Provide a valid token (for example a fresh NETFOUNDRY_API_TOKEN) and restart the server.")
+    if isinstance(credential, ClientCredentials):
+        parts.append(
+            "A freshly obtained token was refused too: check that the API account belongs to this API (its token "
+            "URL and FRONTDOOR_API_URL must be the same NetFoundry environment) and run `frontdoor-mcp doctor`."
+        )
+    else:
+        parts.append("Provide a valid token (for example a fresh NETFOUNDRY_API_TOKEN) and restart the server.")
     return " ".join(parts)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -22,10 +23,22 @@ def pem_text(inline: str | None, path: str | None, *, inline_name: str, path_nam
     if inline is not None:
         return inline
     assert path is not None
+    check_path(path, path_name)
     try:
         return read_local_text(path, what=path_name)
     except LocalFileError as exc:
         raise ToolError(str(exc)) from None
+
+
+def check_path(path: str, argument: str) -> None:
+    """Refuse, without repeating it, a path that is really content: PEM armour or control characters (a
+    pasted key would otherwise come back in "file ... does not exist" and in the server's log). A NUL byte
+    would also make the os calls raise ValueError, not the OSError the file helpers expect."""
+    if "-----BEGIN" in path or "-----END" in path or any(unicodedata.category(char) == "Cc" for char in path):
+        raise ToolError(
+            f"{argument} must be the path of a file, and this holds PEM text or control characters, so it is not "
+            "used (nor repeated here). Give a file's path; PEM text goes in the PEM argument."
+        )
 
 
 def checked_certificate(inline: str | None, path: str | None) -> CheckedCertificate:

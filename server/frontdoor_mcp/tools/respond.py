@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from frontdoor_mcp.api.text import cap_text
 
 NAME_IN_TEXT_CHARS: Final = 80
+ID_IN_TEXT_CHARS: Final = 100
 
 
 def respond(result: BaseModel, text: str) -> CallToolResult:
@@ -24,3 +25,9 @@ def shown(value: str | None) -> str:
     if value is None:
         return "(none)"
     return f'"{cap_text(value, NAME_IN_TEXT_CHARS)}"'
+
+
+def shown_id(value: str) -> str:
+    """An id from the API, for the text content: escaped and capped like a name (the API chose it, so it is
+    data too), but not quoted."""
+    return cap_text(value, ID_IN_TEXT_CHARS)

@@ -1,0 +1,1 @@
+"""Sandbox test helpers and the guide curl replay."""

@@ -1,0 +1,220 @@
+"""`frontdoor-mcp doctor` against the sandbox: healthy, wrong token, wrong frontdoor, skewed clock, and more;
+in-process through `run_doctor`/`diagnose`, and once as a real subprocess."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import anyio
+import pytest
+
+from frontdoor_mcp import config
+from frontdoor_mcp.config import load_settings
+from frontdoor_mcp.doctor import diagnose, run_doctor
+from frontdoor_mcp.sandbox.faults import Fault
+from frontdoor_mcp.sandbox.runner import RunningSandbox, start_sandbox
+from tests.conftest import CANARY_TOKEN
+
+
+@pytest.fixture(autouse=True)
+def no_ambient_credentials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No credentials.json from the machine running the tests: an empty working directory and home."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(home)
+    monkeypatch.setattr(config, "SYSTEM_CREDENTIALS_FILE", tmp_path / "no-system" / "credentials.json")
+
+
+def env_for(sandbox: RunningSandbox, **extra: str) -> dict[str, str]:
+    env = {
+        "FRONTDOOR_API_URL": sandbox.base_url,
+        "FRONTDOOR_ID": sandbox.frontdoor_id,
+        "NETFOUNDRY_API_TOKEN": sandbox.token,
+    }
+    env.update(extra)
+    return {key: value for key, value in env.items() if value}
+
+
+def doctor(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
+    code = run_doctor(env=env)
+    out = capsys.readouterr().out
+    assert CANARY_TOKEN not in out
+    return code, out.splitlines()
+
+
+def line(lines: list[str], name: str) -> str:
+    found = [text for text in lines if text[5:].startswith(f"{name}:")]
+    assert len(found) == 1, lines
+    return found[0]
+
+
+def test_healthy_sandbox_with_a_token(sandbox: RunningSandbox, capsys: pytest.CaptureFixture[str]) -> None:
+    code, lines = doctor(env_for(sandbox), capsys)
+    assert code == 0, lines
+    assert line(lines, "credentials") == "ok   credentials: from NETFOUNDRY_API_TOKEN"
+    assert line(lines, "api") == f"ok   api: {sandbox.base_url} answers and accepts the credentials"
+    assert line(lines, "frontdoor") == f"ok   frontdoor: {sandbox.frontdoor_id} is visible, with 0 certificates"
+    assert line(lines, "clock").startswith("ok   clock: ")
+    assert lines[-1] == "All checks passed."
+
+
+def test_healthy_sandbox_with_an_api_account(
+    sandbox: RunningSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    account = tmp_path / "account.json"
+    account.write_text(
+        json.dumps(
+            {"clientId": sandbox.client_id, "password": sandbox.client_secret, "authenticationUrl": sandbox.token_url}
+        )
+    )
+    code, lines = doctor(env_for(sandbox, NETFOUNDRY_API_TOKEN="", NETFOUNDRY_API_ACCOUNT=str(account)), capsys)
+    assert code == 0, lines
+    assert line(lines, "credentials") == "ok   credentials: from NETFOUNDRY_API_ACCOUNT"
+    token = line(lines, "token")
+    assert re.fullmatch(r"ok   token: obtained, valid until [0-9-]{10} [0-9:]{8} UTC \((59|60) minutes left\)", token)
+    assert sandbox.client_secret not in "\n".join(lines)
+    assert sandbox.faults.count(path_contains="/oauth/token") == 1, "the API check reuses the token"
+
+
+def test_wrong_token(sandbox: RunningSandbox, capsys: pytest.CaptureFixture[str]) -> None:
+    code, lines = doctor(env_for(sandbox, NETFOUNDRY_API_TOKEN="not-the-right-token-42"), capsys)
+    assert code == 1
+    assert line(lines, "api") == f"FAIL api: {sandbox.base_url} answered 401: the credentials were refused"
+    assert lines[-1] == "1 check(s) failed."
+
+
+def test_wrong_frontdoor(sandbox: RunningSandbox, capsys: pytest.CaptureFixture[str]) -> None:
+    other = sandbox.add_frontdoor()
+    code, lines = doctor(env_for(sandbox, FRONTDOOR_ID=other), capsys)
+    assert code == 1
+    assert line(lines, "api").startswith("ok   api:")
+    assert line(lines, "frontdoor") == f"FAIL frontdoor: {other} is not visible to these credentials (403)"
+
+
+def test_skewed_clock(sandbox: RunningSandbox, capsys: pytest.CaptureFixture[str]) -> None:
+    sandbox.faults.add(Fault(kind="clock_offset", clock_offset_s=-600, times=None))
+    code, lines = doctor(env_for(sandbox), capsys)
+    assert code == 1
+    clock = line(lines, "clock")
+    assert clock.startswith("FAIL clock: this machine is ") and " ahead of the API's Date header" in clock
+    seconds = int(clock.split("this machine is ")[1].split(" s ")[0])
+    assert 599 <= seconds <= 601 and "fix the time synchronisation" in clock
+
+
+def test_diagnose_in_process_says_which_check_failed(sandbox: RunningSandbox) -> None:
+    sandbox.faults.add(Fault(kind="clock_offset", clock_offset_s=+300, times=None))
+    checks = anyio.run(diagnose, load_settings(env_for(sandbox)))
+    assert [(check.name, check.passed) for check in checks] == [
+        ("credentials", True),
+        ("api", True),
+        ("frontdoor", True),
+        ("clock", False),
+    ]
+    assert "behind the API's Date header" in checks[-1].detail
+
+
+def test_no_credentials(sandbox: RunningSandbox, capsys: pytest.CaptureFixture[str]) -> None:
+    code, lines = doctor(env_for(sandbox, NETFOUNDRY_API_TOKEN=""), capsys)
+    assert code == 1
+    assert line(lines, "credentials").startswith("FAIL credentials: none found: set NETFOUNDRY_API_TOKEN")
+
+
+def test_configuration_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, lines = doctor({"NETFOUNDRY_CLIENT_ID": "c", "NETFOUNDRY_PASSWORD": "p"}, capsys)
+    assert code == 2
+    assert lines == [
+        "FAIL configuration: NETFOUNDRY_CLIENT_ID, NETFOUNDRY_PASSWORD set but NETFOUNDRY_OAUTH_URL missing: client "
+        "credentials need all three of NETFOUNDRY_CLIENT_ID, NETFOUNDRY_PASSWORD and NETFOUNDRY_OAUTH_URL."
+    ]
+
+
+def test_refused_client_credentials(sandbox: RunningSandbox, capsys: pytest.CaptureFixture[str]) -> None:
+    env = env_for(
+        sandbox,
+        NETFOUNDRY_API_TOKEN="",
+        NETFOUNDRY_CLIENT_ID=sandbox.client_id,
+        NETFOUNDRY_PASSWORD="wrong-secret-77",
+        NETFOUNDRY_OAUTH_URL=sandbox.token_url,
+    )
+    code, lines = doctor(env, capsys)
+    assert code == 1
+    assert line(lines, "token") == (
+        f"FAIL token: could not be obtained from {sandbox.token_url}: the token endpoint answered HTTP 401 "
+        "(invalid_client)"
+    )
+    assert "wrong-secret-77" not in "\n".join(lines)
+    assert sandbox.faults.count(path_contains="/client-certificates") == 0
+
+
+def test_expired_jwt_is_reported_locally(sandbox: RunningSandbox, capsys: pytest.CaptureFixture[str]) -> None:
+    claims = base64.urlsafe_b64encode(json.dumps({"exp": int(time.time()) - 3 * 3600}).encode()).rstrip(b"=")
+    expired = f"eyJhbGciOiJIUzI1NiJ9.{claims.decode()}.c2lnbmF0dXJl"
+    code, lines = doctor(env_for(sandbox, NETFOUNDRY_API_TOKEN=expired), capsys)
+    assert code == 1
+    token = line(lines, "token")
+    assert token.startswith("FAIL token: expired at ") and "(180 minutes ago)" in token
+    assert line(lines, "api").startswith("FAIL api:")
+    assert expired not in "\n".join(lines)
+
+
+def test_malformed_token_shape(sandbox: RunningSandbox, capsys: pytest.CaptureFixture[str]) -> None:
+    code, lines = doctor(env_for(sandbox, NETFOUNDRY_API_TOKEN=f"Bearer {sandbox.token}"), capsys)
+    assert code == 1
+    assert "already starts with 'Bearer '" in line(lines, "credentials")
+
+
+def test_no_frontdoor_configured_still_checks_the_api(
+    sandbox: RunningSandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, lines = doctor(env_for(sandbox, FRONTDOOR_ID=""), capsys)
+    assert code == 0, lines
+    assert line(lines, "api").startswith("ok   api:")
+    assert line(lines, "frontdoor") == "note frontdoor: FRONTDOOR_ID is not set: every tool call must pass frontdoor_id"
+
+
+def test_unreachable_api(capsys: pytest.CaptureFixture[str]) -> None:
+    dead = start_sandbox()
+    dead.stop()
+    code, lines = doctor(env_for(dead), capsys)
+    assert code == 1
+    assert line(lines, "api").startswith(f"FAIL api: {dead.base_url}: ")
+    assert "refused or the host is unreachable" in line(lines, "api")
+
+
+@pytest.mark.slow
+def test_doctor_as_a_subprocess(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    env = env_for(sandbox)
+    env.update({"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)})
+    completed = subprocess.run(
+        [sys.executable, "-m", "frontdoor_mcp", "doctor"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert f"ok   frontdoor: {sandbox.frontdoor_id} is visible" in completed.stdout
+    assert "All checks passed." in completed.stdout
+    assert CANARY_TOKEN not in completed.stdout + completed.stderr
+
+    env["FRONTDOOR_ID"] = sandbox.add_frontdoor()
+    failed = subprocess.run(
+        [sys.executable, "-m", "frontdoor_mcp", "doctor"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert failed.returncode == 1 and "FAIL frontdoor:" in failed.stdout

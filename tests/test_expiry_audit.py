@@ -1,0 +1,179 @@
+"""find_expiring_client_certificates over certificates of mixed validity, across pages, with progress
+notifications; and list_client_certificates(all_pages) progress."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx2
+import pytest
+from mcp.shared.dispatcher import ProgressFnT
+
+from frontdoor_mcp.app import FrontdoorServer, build_server
+from frontdoor_mcp.sandbox.faults import Fault
+from frontdoor_mcp.sandbox.runner import RunningSandbox
+from frontdoor_mcp.tools.audit import FETCH_CONCURRENCY
+from tests.conftest import connect, sandbox_settings
+from tests.helpers import make_certificate, ok, text_of
+
+pytestmark = pytest.mark.anyio
+
+FILLERS = 94
+"""With the mixed ones, 101 certificates: the walk needs a second page (it reads 100 a page)."""
+
+MIXED = {  # name: days until not_after
+    "expired-long-ago": -40,
+    "expired-yesterday": -1,
+    "expires-in-3": 3,
+    "expires-in-20": 20,
+    "expires-in-29": 29,
+    "expires-in-45": 45,
+    "expires-in-400": 400,
+}
+DUE_WITHIN_30 = ["expired-long-ago", "expired-yesterday", "expires-in-3", "expires-in-20", "expires-in-29"]
+
+Progress = list[tuple[float, float | None, str | None]]
+
+
+def populate(sandbox: RunningSandbox) -> dict[str, str]:
+    """Upload straight to the sandbox (the tool's policy would refuse the expired ones); name -> id."""
+    ids: dict[str, str] = {}
+    filler = make_certificate("filler", days=365)
+    with httpx2.Client(
+        base_url=f"{sandbox.base_url}/{sandbox.frontdoor_id}",
+        headers={"Authorization": f"Bearer {sandbox.token}", "Accept": "application/json"},
+    ) as api:
+        for number in range(FILLERS):
+            api.post("/client-certificates", json={"name": f"filler-{number:03d}", "value": filler}).raise_for_status()
+        for name, days in MIXED.items():
+            pem = make_certificate(name, days=days, not_before_days=-400)
+            created = api.post("/client-certificates", json={"name": name, "value": pem})
+            created.raise_for_status()
+            ids[name] = created.json()["id"]
+    return ids
+
+
+def recorder(into: Progress) -> ProgressFnT:
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        into.append((progress, total, message))
+
+    return on_progress
+
+
+@pytest.fixture
+def populated(sandbox: RunningSandbox) -> dict[str, str]:
+    return populate(sandbox)
+
+
+async def test_mixed_validity_soonest_first_across_pages(
+    server: FrontdoorServer, era: str, populated: dict[str, str]
+) -> None:
+    total = FILLERS + len(MIXED)
+    seen: Progress = []
+    pages_seen: Progress = []
+    async with connect(server, era) as client:
+        result = await client.call_tool(
+            "find_expiring_client_certificates", {"within_days": 30}, progress_callback=recorder(seen)
+        )
+        expired_only = ok(await client.call_tool("find_expiring_client_certificates", {"within_days": 0}))
+        wide = ok(await client.call_tool("find_expiring_client_certificates", {"within_days": 500}))
+        listed = ok(
+            await client.call_tool(
+                "list_client_certificates", {"all_pages": True}, progress_callback=recorder(pages_seen)
+            )
+        )
+    report = ok(result)
+    assert report["checked"] == report["total_elements"] == total
+    assert report["undecodable"] == []
+    expiring = report["expiring"]
+    assert [entry["name"] for entry in expiring] == DUE_WITHIN_30
+    assert [entry["id"] for entry in expiring] == [populated[name] for name in DUE_WITHIN_30]
+    for entry in expiring:
+        days = MIXED[entry["name"]]
+        assert entry["days_remaining"] in (days - 1, days), entry  # whole days, rounded down
+        assert entry["expired"] is (days < 0)
+        assert entry["subject"] == f"CN={entry['name']}" and entry["not_after"]
+    assert [entry["not_after"] for entry in expiring] == sorted(entry["not_after"] for entry in expiring)
+
+    text = text_of(result)
+    assert text.startswith(f"5 of {total} certificates are expired or expire within 30 days.")
+    assert "expired-long-ago" in text and "expires-in-45" not in text
+
+    assert len(seen) == total, "one progress notification per certificate examined"
+    assert [progress for progress, _, _ in seen] == list(range(1, total + 1)), "strictly increasing"
+    assert {t for _, t, _ in seen} == {total}
+    assert seen[-1][2] == f"examined {total} of {total} certificates"
+
+    assert [entry["name"] for entry in expired_only["expiring"]] == ["expired-long-ago", "expired-yesterday"]
+    assert all(entry["days_remaining"] < 0 for entry in expired_only["expiring"])
+    wide_names = [entry["name"] for entry in wide["expiring"]]
+    assert len(wide_names) == total, "the 365-day fillers are within 500 days too"
+    assert wide_names[:6] == list(MIXED)[:6] and wide_names[-1] == "expires-in-400"
+
+    assert len(listed["items"]) == total
+    assert [(progress, t) for progress, t, _ in pages_seen] == [(1, 2), (2, 2)], "all_pages: progress per page"
+    assert pages_seen[-1][2] == "fetched 2 of 2 pages"
+
+
+class CountingTransport(httpx2.AsyncBaseTransport):
+    """The real network, counting how many certificate reads are in flight at once."""
+
+    def __init__(self) -> None:
+        self._inner = httpx2.AsyncHTTPTransport()
+        self.in_flight = 0
+        self.most_in_flight = 0
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        counted = "/client-certificates/cert-" in request.url.path
+        if counted:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            return await self._inner.handle_async_request(request)
+        finally:
+            if counted:
+                self.in_flight -= 1
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+async def test_certificates_are_read_concurrently_but_bounded(
+    sandbox: RunningSandbox, populated: dict[str, str], tmp_path: Path
+) -> None:
+    sandbox.faults.add(Fault(kind="latency", latency_s=0.01, method="GET", path_contains="/cert-", times=None))
+    transport = CountingTransport()
+    server = build_server(sandbox_settings(sandbox, tmp_path), transport=transport)
+    async with connect(server, "legacy") as client:
+        ok(await client.call_tool("find_expiring_client_certificates", {}))
+    assert 1 < transport.most_in_flight <= FETCH_CONCURRENCY
+    assert sandbox.faults.count(method="GET", path_contains="/cert-") == FILLERS + len(MIXED), "each read once"
+
+
+async def test_a_certificate_deleted_during_the_walk_is_skipped(
+    server: FrontdoorServer, sandbox: RunningSandbox, populated: dict[str, str]
+) -> None:
+    gone = populated["expires-in-3"]
+    sandbox.faults.add(Fault(kind="status", status=404, method="GET", path_contains=gone, times=None))
+    seen: Progress = []
+    async with connect(server, "legacy") as client:
+        report = ok(
+            await client.call_tool(
+                "find_expiring_client_certificates", {"within_days": 30}, progress_callback=recorder(seen)
+            )
+        )
+    assert gone not in [entry["id"] for entry in report["expiring"]]
+    assert len(report["expiring"]) == len(DUE_WITHIN_30) - 1
+    total = FILLERS + len(MIXED)
+    assert seen[-1][:2] == (total, total), "progress still reaches the total"
+
+
+async def test_an_api_failure_during_the_walk_is_a_tool_error(
+    server: FrontdoorServer, sandbox: RunningSandbox, populated: dict[str, str]
+) -> None:
+    sandbox.faults.add(
+        Fault(kind="status", status=500, method="GET", path_contains=populated["expires-in-20"], times=None)
+    )
+    async with connect(server, "legacy") as client:
+        result = await client.call_tool("find_expiring_client_certificates", {})
+    assert result.is_error and "The Frontdoor API failed with HTTP 500" in text_of(result)

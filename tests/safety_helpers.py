@@ -5,8 +5,10 @@ checks for leaks and crashes."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import re
+import uuid
 from collections.abc import AsyncGenerator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -23,6 +25,7 @@ from mcp_types import CallToolResult, LoggingMessageNotificationParams
 from frontdoor_mcp.api.auth import BearerToken, Credential, Secret
 from frontdoor_mcp.app import FrontdoorServer
 from frontdoor_mcp.config import Settings
+from frontdoor_mcp.sandbox.runner import RunningSandbox
 from tests.conftest import CANARY_TOKEN
 from tests.helpers import make_certificate, text_of
 
@@ -251,3 +254,13 @@ def mock_settings(tmp_path: Path, credential: Credential | None = None, **overri
     }
     values.update(overrides)
     return Settings(**values)
+
+
+def fresh_lane(shared: RunningSandbox) -> RunningSandbox:
+    """A module-wide sandbox, made fresh for one test: a new default frontdoor (its certificates start empty)
+    that the same token may use, no faults, an empty request log. Much faster than a sandbox per test."""
+    shared.faults.clear()
+    shared.faults.clear_requests()
+    frontdoor_id = str(uuid.uuid4())
+    shared.add_token([frontdoor_id], token=shared.token)
+    return dataclasses.replace(shared, frontdoor_id=frontdoor_id)

@@ -48,7 +48,9 @@ DEFAULT_TIMEOUT: Final = httpx2.Timeout(31.0, connect=5.0)
 """The gateway waits about 30 s for a backend; NetFoundry's own client reads for 31 s."""
 
 ALL_PAGES_SIZE: Final = 100
-ALL_PAGES_CONCURRENCY: Final = 8
+ALL_PAGES_CONCURRENCY: Final = 16
+"""Pages in flight at once during a walk: enough to hide latency (measured: 16 beats 8 by a third at 50 ms),
+few enough to stay a polite client; a 429 is retried with backoff anyway."""
 RECOVERY_WINDOW: Final = timedelta(minutes=5)
 """How far around a lost create to look for the certificate it may have made (covers modest clock skew)."""
 RECOVERY_PAGE_SIZE: Final = 50
@@ -114,17 +116,28 @@ class FrontdoorClient:
         self.last_server_date: datetime | None = None
         """The Date header of the latest answer, for clock-skew diagnosis."""
         self._sleep = sleep
-        self._http = httpx2.AsyncClient(
-            auth=credential,
-            transport=transport,
-            timeout=timeout,
-            follow_redirects=False,
-            headers={"User-Agent": f"frontdoor-mcp/{__version__}", "Accept": accept},
-            trust_env=False,
-        )
+        self._transport = transport
+        self._timeout = timeout
+        self._accept = accept
+        self._http: httpx2.AsyncClient | None = None
+
+    def _pool(self) -> httpx2.AsyncClient:
+        """The shared connection pool, made on first use: building it (TLS context included) costs ~0.1 s,
+        which a server should not spend before it has answered `initialize`."""
+        if self._http is None:
+            self._http = httpx2.AsyncClient(
+                auth=self.credential,
+                transport=self._transport,
+                timeout=self._timeout,
+                follow_redirects=False,
+                headers={"User-Agent": f"frontdoor-mcp/{__version__}", "Accept": self._accept},
+                trust_env=False,
+            )
+        return self._http
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if self._http is not None:
+            await self._http.aclose()
 
     async def __aenter__(self) -> FrontdoorClient:
         return self
@@ -313,10 +326,11 @@ class FrontdoorClient:
         params: Mapping[str, str] | None,
         json_body: dict[str, Any] | None,
     ) -> tuple[int, dict[str, str], bytes]:
-        request = self._http.build_request(method, url, params=params, json=json_body)
+        pool = self._pool()
+        request = pool.build_request(method, url, params=params, json=json_body)
         started = time.perf_counter()
         try:
-            response = await self._http.send(request, stream=True)
+            response = await pool.send(request, stream=True)
         except httpx2.ConnectTimeout:
             raise ConnectFailure(method, path, "the connection timed out") from None
         except httpx2.TimeoutException:

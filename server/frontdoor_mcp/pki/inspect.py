@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import UTC, datetime
 
@@ -26,10 +27,33 @@ from frontdoor_mcp.pki.parse import load_certificate, load_certificate_or_csr, l
 
 def describe_certificate(pem_or_cert: str | x509.Certificate, *, now: datetime | None = None) -> CertificateDetails:
     """Decode a certificate (one PEM block, or an already loaded certificate). Raises `PemError`."""
-    cert = load_certificate(pem_or_cert) if isinstance(pem_or_cert, str) else pem_or_cert
     now = _utc(now or datetime.now(UTC))
+    if isinstance(pem_or_cert, str):
+        # The same PEM is decoded again and again (every get of a certificate): decode once, then only
+        # the fields that depend on the clock are computed afresh.
+        return _at(_describe_pem_certificate(pem_or_cert), now)
+    return _at(_decode_certificate(pem_or_cert), now)
+
+
+@functools.lru_cache(maxsize=512)
+def _describe_pem_certificate(pem: str) -> CertificateDetails:
+    return _decode_certificate(load_certificate(pem))
+
+
+def _at(details: CertificateDetails, now: datetime) -> CertificateDetails:
+    """`details` as seen at `now`: days remaining, expired, not yet valid."""
+    return details.model_copy(
+        update={
+            "days_remaining": (details.not_after - now).days,  # rounds down: negative once expired
+            "expired": now > details.not_after,
+            "not_yet_valid": now < details.not_before,
+        }
+    )
+
+
+def _decode_certificate(cert: x509.Certificate) -> CertificateDetails:
     try:
-        return _certificate_details(cert, now)
+        return _certificate_details(cert, _utc(datetime.now(UTC)))
     except PemError:
         raise
     except (ValueError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType):
@@ -88,7 +112,7 @@ def _certificate_details(cert: x509.Certificate, now: datetime) -> CertificateDe
         serial_number=format(cert.serial_number, "x"),
         not_before=not_before,
         not_after=not_after,
-        days_remaining=(not_after - now).days,  # timedelta.days rounds down, so it is negative once expired
+        days_remaining=(not_after - now).days,  # recomputed by _at for the caller's clock
         expired=now > not_after,
         not_yet_valid=now < not_before,
         subject_alternative_names=subject_alternative_names(extensions),

@@ -71,6 +71,9 @@ CREATE TABLE IF NOT EXISTS certificates (
     deleted_by TEXT
 );
 CREATE INDEX IF NOT EXISTS certificates_by_frontdoor ON certificates (frontdoor_id, deleted_us);
+-- One index per sort order, so a page is read in order instead of sorting the whole frontdoor each time.
+CREATE INDEX IF NOT EXISTS certificates_by_created ON certificates (frontdoor_id, deleted_us, created_us, seq);
+CREATE INDEX IF NOT EXISTS certificates_by_name ON certificates (frontdoor_id, deleted_us, name, seq);
 CREATE TABLE IF NOT EXISTS ca (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     key_pem TEXT NOT NULL,
@@ -86,6 +89,8 @@ _CERT_COLUMNS = (
 
 _SELECT = f"SELECT {_CERT_COLUMNS} FROM certificates"  # noqa: S608 (constant column list)
 _SELECT_BY_ID = _SELECT + " WHERE id = ?"
+# List items carry no `value` (the guide), so a page does not read the PEMs at all.
+_SELECT_LISTED = "SELECT " + _CERT_COLUMNS.replace("value", "'' AS value") + " FROM certificates"  # noqa: S608
 _SELECT_ANY = _SELECT + " WHERE id = ? AND frontdoor_id = ?"
 _SELECT_LIVE = _SELECT_ANY + " AND deleted_us IS NULL"
 
@@ -304,7 +309,7 @@ class Store:
                 "SELECT COUNT(*) FROM certificates WHERE frontdoor_id = ? AND deleted_us IS NULL", (frontdoor_id,)
             ).fetchone()[0]
             rows = self._conn.execute(
-                f"{_SELECT} WHERE frontdoor_id = ? AND deleted_us IS NULL ORDER BY {', '.join(terms)} LIMIT ? OFFSET ?",
+                f"{_SELECT_LISTED} WHERE frontdoor_id = ? AND deleted_us IS NULL ORDER BY {', '.join(terms)} LIMIT ? OFFSET ?",
                 (frontdoor_id, limit, offset),
             ).fetchall()
         return [_row(tuple(r)) for r in rows], int(total)

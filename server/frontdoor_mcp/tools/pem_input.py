@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import unicodedata
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -39,6 +40,9 @@ def check_path(path: str, argument: str) -> None:
             f"{argument} must be the path of a file, and this holds PEM text or control characters, so it is not "
             "used (nor repeated here). Give a file's path; PEM text goes in the PEM argument."
         )
+    # pathlib's expanduser raises RuntimeError for `~name` when there is no such user (os.path's leaves it).
+    if path.startswith("~") and os.path.expanduser(path).startswith("~"):
+        raise ToolError(f"{argument}: {path.split('/', 1)[0]} is no user's home folder here. Give an absolute path.")
 
 
 def checked_certificate(inline: str | None, path: str | None) -> CheckedCertificate:

@@ -15,13 +15,14 @@ import stat
 import sys
 import unicodedata
 from collections.abc import Callable, Generator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, Final
 
 import anyio
 import httpx2
 import pytest
+from anyio.from_thread import start_blocking_portal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mcp import Client
@@ -64,14 +65,20 @@ SEEDED: Final = "cert-00000000-0000-4000-8000-000000000001"
 
 
 class Harness:
-    """A server on a FakeApi; `call` runs one tool call in a fresh in-memory session and returns its result
-    with the requests it caused, after checking it answered and stayed inside the base."""
+    """A server on a FakeApi, and one session to it kept open (in a portal's event loop) across examples.
+    `call` makes one tool call and returns its result with the requests it caused, after checking that it
+    answered clearly and that every request stayed inside the base."""
 
     def __init__(self, tmp: Path, era: str, fake: FakeApi | None = None) -> None:
         self.fake = fake or FakeApi()
         self.fake.seed(SEEDED, "seeded", VALID_CERT)
-        self.era = era
         self.server = build_server(mock_settings(tmp), transport=self.fake.transport, sleep=Sleeps())
+        self._stack = ExitStack()
+        self._portal = self._stack.enter_context(start_blocking_portal())
+        self._session = self._stack.enter_context(self._portal.wrap_async_context_manager(watched(self.server, era)))
+
+    def close(self) -> None:
+        self._stack.close()
 
     def call(self, tool: str, arguments: dict[str, Any]) -> tuple[CallToolResult, list[httpx2.Request]]:
         if SEEDED not in self.fake.certificates:  # an earlier example may have deleted it
@@ -80,10 +87,9 @@ class Harness:
 
         async def once() -> CallToolResult:
             with anyio.fail_after(10):  # a FIFO or a device must not hang a call
-                async with watched(self.server, self.era) as session:
-                    return await session.call(tool, arguments)
+                return await self._session.call(tool, arguments)
 
-        result = anyio.run(once)
+        result = self._portal.call(once)
         sent = self.fake.requests[before:]
         assert_answered(result, tool)
         assert self.fake.violations == []
@@ -373,8 +379,16 @@ def _content(path: Path) -> str:
 _harnesses: dict[tuple[str, str, str], Harness] = {}
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _close_harnesses() -> Generator[None]:
+    yield
+    for harness in _harnesses.values():
+        harness.close()
+    _harnesses.clear()
+
+
 def _harness(tmp: Path, era: str, use: str = "caller input") -> Harness:
-    """One server and fake API per directory, era and use, reused across examples (a session each)."""
+    """One server, fake API and session per directory, era and use, reused across examples."""
     key = (str(tmp), era, use)
     if key not in _harnesses:
         _harnesses[key] = Harness(tmp, era)
@@ -498,6 +512,9 @@ async def test_reads_take_regular_files_only_and_never_hang(
         str(tmp_path): "not a regular file",
         str(big): "limit",
         str(tmp_path / "absent.pem"): "does not exist",
+        str(tmp_path / "nul\x00.pem"): "control characters",  # os calls raise ValueError on a NUL
+        "~no-such-user-here/cert.pem": "no user's home folder",  # pathlib raises RuntimeError on it
+        KEY_PEM: "PEM text",  # a key where a path goes: not echoed back
     }
     async with watched(server, era) as session:
         with anyio.fail_after(10):
@@ -549,6 +566,7 @@ async def test_writes_never_overwrite_nor_follow_symlinks_and_save_refuses_befor
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
     targets = [existing, dangling, to_existing, fifo, tmp_path, tmp_path / "no-such-dir" / "k.pem", Path("/dev/null")]
+    odd_paths = [str(tmp_path / "nul\x00.pem"), "~no-such-user-here/k.pem", KEY_PEM]
     csr, _ = make_csr("never-overwrite")
     async with watched(server, era) as session:
         with anyio.fail_after(10):
@@ -560,6 +578,17 @@ async def test_writes_never_overwrite_nor_follow_symlinks_and_save_refuses_befor
                 refused = await session.call("create_client_certificate_from_csr", arguments)
                 assert refused.is_error and "save_certificate_to" in text_of(refused), text_of(refused)
                 assert sandbox.faults.count() == before, "refused before anything was sent"
+            for odd in odd_paths:
+                for tool, arguments in (
+                    ("generate_csr", {"common_name": "x", "key_path": odd}),
+                    (
+                        "create_client_certificate_from_csr",
+                        {"name": "save", "csr_pem": csr, "save_certificate_to": odd},
+                    ),
+                ):
+                    refused = await session.call(tool, arguments)
+                    assert_answered(refused, tool)
+                    assert refused.is_error and "BEGIN" not in text_of(refused), text_of(refused)
     assert existing.read_text() == "keep me"
     assert not (tmp_path / "would-be-created.pem").exists()
     assert os.readlink(dangling) == str(tmp_path / "would-be-created.pem")

@@ -8,11 +8,12 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from frontdoor_mcp.api.auth import Credential
     from frontdoor_mcp.config import Settings
     from frontdoor_mcp.sandbox.runner import RunningSandbox
 
@@ -38,22 +39,33 @@ def redact_secrets(text: str) -> str:
 
 
 class RedactSecrets(logging.Filter):
-    """A safety net on the stderr handler: nothing we log carries a secret, but a library might."""
+    """A safety net on the stderr handler: nothing we log carries a secret, but a library might. Besides the
+    patterns, the configured credential's own values are removed wherever they appear: at DEBUG, httpcore
+    logs every response header, and a proxy that reflects the token in one (without "Bearer") would
+    otherwise put it in the log."""
+
+    def __init__(self, secrets: Callable[[], Iterable[str]] = tuple) -> None:
+        super().__init__()
+        self._secrets = secrets
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         redacted = redact_secrets(message)
+        for secret in self._secrets():
+            if secret:
+                redacted = redacted.replace(secret, "[redacted]")
         if redacted != message:
             record.msg, record.args = redacted, None
         return True
 
 
-def configure_logging(level: str) -> None:
+def configure_logging(level: str, credential: Credential | None = None) -> None:
     """stderr only (stdout carries the MCP protocol), with secrets redacted. Set up before the server is
     built, so the SDK's own `basicConfig` finds a handler and leaves it in place."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactSecrets())
+    # secret_values is read per record: an OAuth access token changes as it is renewed.
+    handler.addFilter(RedactSecrets(credential.secret_values if credential is not None else tuple))
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(level)
@@ -126,7 +138,7 @@ def _serve(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"frontdoor-mcp: {exc}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.credential)
     sandbox = None
     if args.sandbox:
         settings, sandbox = _with_sandbox(settings, args.db)

@@ -135,7 +135,12 @@ def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> http
     )
 
 
-EMPTY_PAGE: dict[str, Any] = {"content": [], "pageable": {"pageNumber": 0, "pageSize": 20}, "totalElements": 0, "totalPages": 0}
+EMPTY_PAGE: dict[str, Any] = {
+    "content": [],
+    "pageable": {"pageNumber": 0, "pageSize": 20},
+    "totalElements": 0,
+    "totalPages": 0,
+}
 
 
 async def test_get_retries_503_honouring_retry_after_then_succeeds() -> None:

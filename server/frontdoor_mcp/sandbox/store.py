@@ -309,7 +309,8 @@ class Store:
                 "SELECT COUNT(*) FROM certificates WHERE frontdoor_id = ? AND deleted_us IS NULL", (frontdoor_id,)
             ).fetchone()[0]
             rows = self._conn.execute(
-                f"{_SELECT_LISTED} WHERE frontdoor_id = ? AND deleted_us IS NULL ORDER BY {', '.join(terms)} LIMIT ? OFFSET ?",
+                f"{_SELECT_LISTED} WHERE frontdoor_id = ? AND deleted_us IS NULL "
+                f"ORDER BY {', '.join(terms)} LIMIT ? OFFSET ?",
                 (frontdoor_id, limit, offset),
             ).fetchall()
         return [_row(tuple(r)) for r in rows], int(total)

@@ -37,6 +37,13 @@ def sandbox() -> Iterator[RunningSandbox]:
         running.stop()
 
 
+@pytest.fixture(scope="module")
+def module_sandbox() -> Iterator[RunningSandbox]:
+    """One sandbox for a whole module that starts many sessions; give each test `fresh_lane()` of it."""
+    with start_sandbox(token=CANARY_TOKEN) as running:
+        yield running
+
+
 def sandbox_settings(sandbox: RunningSandbox, tmp_path: Path, **overrides: Any) -> Settings:
     key_dir = tmp_path / "keys"
     key_dir.mkdir(mode=0o700, exist_ok=True)

@@ -4,7 +4,6 @@ faults injected while they run, still nothing is lost and nothing is duplicated.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Generator
 from pathlib import Path
 from typing import Any, Final
 
@@ -13,8 +12,8 @@ import pytest
 
 from frontdoor_mcp.app import build_server
 from frontdoor_mcp.sandbox.faults import Fault
-from frontdoor_mcp.sandbox.runner import RunningSandbox, start_sandbox
-from tests.conftest import CANARY_TOKEN, sandbox_settings
+from frontdoor_mcp.sandbox.runner import RunningSandbox
+from tests.conftest import sandbox_settings
 from tests.helpers import make_certificate, make_csr, ok, text_of
 from tests.safety_helpers import Session, Sleeps, fresh_lane, watched
 
@@ -24,15 +23,9 @@ CALLS: Final = 50
 SEEDED: Final = 5
 
 
-@pytest.fixture(scope="module")
-def shared_sandbox() -> Generator[RunningSandbox]:
-    with start_sandbox(token=CANARY_TOKEN) as running:
-        yield running
-
-
 @pytest.fixture
-def sandbox(shared_sandbox: RunningSandbox) -> RunningSandbox:
-    return fresh_lane(shared_sandbox)
+def sandbox(module_sandbox: RunningSandbox) -> RunningSandbox:
+    return fresh_lane(module_sandbox)
 
 
 async def _run_mix(session: Session, seeded: dict[str, str]) -> tuple[dict[int, Any], set[str]]:

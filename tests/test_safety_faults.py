@@ -13,7 +13,6 @@ import dataclasses
 import re
 import time
 from collections import Counter
-from collections.abc import Generator
 from email.utils import formatdate
 from pathlib import Path
 from typing import Any, Final
@@ -25,8 +24,8 @@ import pytest
 from frontdoor_mcp.api.auth import BearerToken, Secret
 from frontdoor_mcp.app import FrontdoorServer, build_server
 from frontdoor_mcp.sandbox.faults import Fault, FaultKind
-from frontdoor_mcp.sandbox.runner import RunningSandbox, start_sandbox
-from tests.conftest import CANARY_TOKEN, sandbox_settings
+from frontdoor_mcp.sandbox.runner import RunningSandbox
+from tests.conftest import sandbox_settings
 from tests.helpers import make_certificate, make_csr, ok, text_of
 from tests.safety_helpers import Session, Sleeps, assert_answered, fresh_lane, watched
 
@@ -37,15 +36,9 @@ ITEM: Final = "client-certificates/cert-"
 """Matches the path of one certificate, never the collection."""
 
 
-@pytest.fixture(scope="module")
-def shared_sandbox() -> Generator[RunningSandbox]:
-    with start_sandbox(token=CANARY_TOKEN) as running:
-        yield running
-
-
 @pytest.fixture
-def sandbox(shared_sandbox: RunningSandbox) -> RunningSandbox:
-    return fresh_lane(shared_sandbox)
+def sandbox(module_sandbox: RunningSandbox) -> RunningSandbox:
+    return fresh_lane(module_sandbox)
 
 
 @pytest.fixture

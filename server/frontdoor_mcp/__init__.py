@@ -1,10 +1,6 @@
 """frontdoor-mcp: an MCP server for NetFoundry Frontdoor mTLS client certificates."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("frontdoor-mcp")
-except PackageNotFoundError:  # running from a source tree without an install
-    __version__ = "0.0.0"
+__version__ = "0.1.0"
+"""The one place the version is written: pyproject.toml reads it (hatch), so start-up needs no metadata look-up."""
 
 __all__ = ["__version__"]

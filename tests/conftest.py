@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from mcp import Client
-from mcp.client.session import ElicitationFnT
+from mcp.client.session import ElicitationFnT, LoggingFnT
 
 from frontdoor_mcp.api.auth import BearerToken, Secret
 from frontdoor_mcp.app import FrontdoorServer, build_server
@@ -69,7 +69,14 @@ def era(request: pytest.FixtureRequest) -> str:
 
 @asynccontextmanager
 async def connect(
-    server: FrontdoorServer, era: str, *, elicitation: ElicitationFnT | None = None
+    server: FrontdoorServer, era: str, *, elicitation: ElicitationFnT | None = None, logging: LoggingFnT | None = None
 ) -> AsyncGenerator[Client]:
-    async with Client(server, mode=era, elicitation_callback=elicitation) as client:
+    """An in-memory client session; with `logging`, it asks for log notifications (both eras' way)."""
+    async with Client(
+        server,
+        mode=era,
+        elicitation_callback=elicitation,
+        logging_callback=logging,
+        log_level="info" if logging is not None else None,
+    ) as client:
         yield client

@@ -6,6 +6,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from mcp_types import LoggingMessageNotificationParams
 
 from frontdoor_mcp.app import FrontdoorServer, build_server
 from frontdoor_mcp.sandbox.runner import RunningSandbox
@@ -109,6 +110,18 @@ async def test_list_pages_and_all_pages(server: FrontdoorServer, era: str, sandb
     assert [item["name"] for item in result["items"]] == [f"cert-{n:02d}" for n in range(7)]
     assert result["all_pages"] is True and result["truncated"] is False
     assert seen, "all_pages sends progress notifications"
+
+
+async def test_all_pages_sends_a_log_notification_to_clients_that_ask(server: FrontdoorServer, era: str) -> None:
+    messages: list[object] = []
+
+    async def on_log(params: LoggingMessageNotificationParams) -> None:
+        messages.append(params.data)
+
+    async with connect(server, era, logging=on_log) as client:
+        ok(await client.call_tool("upload_client_certificate", {"name": "one", "certificate_pem": make_certificate()}))
+        ok(await client.call_tool("list_client_certificates", {"all_pages": True}))
+    assert any("Fetched all 1 client certificates" in str(message) for message in messages)
 
 
 async def test_inspect_certificate_and_csr(server: FrontdoorServer, era: str, tmp_path: Path) -> None:

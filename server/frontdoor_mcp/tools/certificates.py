@@ -36,7 +36,7 @@ from frontdoor_mcp.tools.arguments import (
 )
 from frontdoor_mcp.tools.messages import describe_failure, tool_error
 from frontdoor_mcp.tools.pem_input import check_path, checked_certificate, checked_csr
-from frontdoor_mcp.tools.respond import respond, shown, shown_id
+from frontdoor_mcp.tools.respond import notify, respond, shown, shown_id
 from frontdoor_mcp.tools.results import CertificateItem, CertificateList, CertificateRecord, DeleteResult
 from frontdoor_mcp.tools.state import AppState, app_state
 
@@ -88,6 +88,7 @@ async def list_client_certificates(
                 truncated=total > len(items),
                 next_page=None,
             )
+            await notify(ctx, "info", f"Fetched all {len(items)} client certificates of frontdoor {frontdoor}.")
         else:
             listing = await state.client.list_certificates(frontdoor, page=page, size=size, sort=sort)
             result = CertificateList(
@@ -151,6 +152,8 @@ async def upload_client_certificate(
         raise tool_error(exc, state) from None
     record = _record(created.certificate, pem=checked.pem, decoded=checked.details, warnings=checked.warnings)
     record.recovered = created.recovered
+    if record.recovered:
+        await notify(ctx, "warning", f"The connection dropped; {shown_id(record.id)} was found applied, not repeated.")
     return respond(record, _record_text("Uploaded client certificate", record))
 
 
@@ -199,6 +202,8 @@ async def create_client_certificate_from_csr(
         )
     record = _record(certificate, warnings=notes)
     record.recovered = created.recovered
+    if record.recovered:
+        await notify(ctx, "warning", f"The connection dropped; {shown_id(record.id)} was found applied, not repeated.")
     if save_certificate_to is not None:
         if record.certificate_pem:
             _save_certificate(save_certificate_to, record.certificate_pem, record)
@@ -235,6 +240,8 @@ async def update_client_certificate(
         raise tool_error(exc, state, certificate_id=certificate_id) from None
     record = _record(updated.certificate, warnings=checked.warnings if checked else None)
     record.recovered = updated.recovered
+    if record.recovered:
+        await notify(ctx, "warning", f"The connection dropped; {shown_id(record.id)} was found applied, not repeated.")
     return respond(record, _record_text("Updated client certificate", record))
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Final
+import warnings
+from typing import Any, Final, Literal
 
+from mcp.server.mcpserver import Context
+from mcp.shared.exceptions import MCPDeprecationWarning
 from mcp_types import CallToolResult, TextContent
 from pydantic import BaseModel
 
@@ -31,3 +34,11 @@ def shown_id(value: str) -> str:
     """An id from the API, for the text content: escaped and capped like a name (the API chose it, so it is
     data too), but not quoted."""
     return cap_text(value, ID_IN_TEXT_CHARS)
+
+
+async def notify(ctx: Context[Any, Any], level: Literal["info", "warning"], message: str) -> None:
+    """An MCP log notification for clients that asked for them (2025-11-25: always; 2026-07-28: per-request
+    opt-in). The SDK marks the capability deprecated (SEP-2577) but clients still show these messages."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MCPDeprecationWarning)
+        await ctx.log(level, message, logger_name="frontdoor-mcp")

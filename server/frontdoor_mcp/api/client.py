@@ -289,14 +289,16 @@ class FrontdoorClient:
         """Send, retrying idempotent methods on transient failures; return the decoded JSON body."""
         url = self._url(path)
         attempt = 0
+        answer_lost = False
         while True:
             attempt += 1
             try:
                 status, headers, body = await self._send_once(method, url, path, params, json_body)
-            except (ConnectFailure, ConnectionLost):
+            except (ConnectFailure, ConnectionLost) as failure:
                 delay = self._retry.delay_for(attempt, None) if method in IDEMPOTENT_METHODS else None
                 if delay is None:
                     raise
+                answer_lost = answer_lost or isinstance(failure, ConnectionLost)
                 await self._sleep(delay)
                 continue
             if status < 300:
@@ -311,6 +313,7 @@ class FrontdoorClient:
                 body=body,
                 secrets=self.credential.secret_values() if self.credential is not None else (),
             )
+            error.after_lost_answer = answer_lost
             delay = None
             if method in IDEMPOTENT_METHODS and status in RETRYABLE_STATUSES:
                 delay = self._retry.delay_for(attempt, error.retry_after)

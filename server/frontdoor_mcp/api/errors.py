@@ -82,6 +82,9 @@ class ApiError(FrontdoorError):
         self.retry_after = retry_after
         self.server_date = server_date
         self.content_type = content_type
+        self.after_lost_answer = False
+        """Set when an earlier attempt of this (idempotent) request was sent and its answer lost: a 404 to a
+        repeated DELETE then means the first attempt did the delete."""
         super().__init__(f"{method} {path} answered HTTP {status_code}" + (f" ({error})" if error else ""))
 
 

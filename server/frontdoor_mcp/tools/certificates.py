@@ -20,7 +20,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from frontdoor_mcp.api.errors import FrontdoorError
+from frontdoor_mcp.api.errors import FrontdoorError, NotFound
 from frontdoor_mcp.api.ids import InvalidIdError
 from frontdoor_mcp.api.models import Certificate, CertificateSummary
 from frontdoor_mcp.pki.models import CertificateDetails
@@ -330,6 +330,17 @@ async def delete_client_certificate(
     )
     try:
         deleted = await state.client.delete_certificate(frontdoor, certificate_id)
+    except NotFound as exc:
+        if not exc.after_lost_answer:
+            raise tool_error(exc, state, certificate_id=certificate_id) from None
+        # The first DELETE was sent and its answer lost; the retry's 404 says that first one did the delete.
+        result = DeleteResult(deleted=True, id=certificate_id, frontdoor_id=frontdoor, confirmation=via, recovered=True)
+        await notify(ctx, "warning", f"The connection dropped; {shown_id(certificate_id)} was found deleted.")
+        return respond(
+            result,
+            f"Deleted client certificate {shown_id(certificate_id)}: the connection dropped during the delete, "
+            "and the certificate was found gone afterwards.",
+        )
     except FrontdoorError as exc:
         raise tool_error(exc, state, certificate_id=certificate_id) from None
     result = DeleteResult(

@@ -58,6 +58,10 @@ class DeleteResult(BaseModel):
         description="How the delete was confirmed, or why it was not done."
     )
     how_to_confirm: str | None = Field(default=None, description="What to do to delete it, when it was not deleted.")
+    recovered: bool = Field(
+        default=False,
+        description="True when the connection dropped during the delete and the certificate was found gone after.",
+    )
 
 
 class GeneratedCsr(BaseModel):

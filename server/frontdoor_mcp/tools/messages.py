@@ -96,11 +96,9 @@ def _describe_api_error(exc: ApiError, state: AppState, certificate_id: str | No
     if isinstance(exc, NotFound):
         what = f"Client certificate {certificate_id}" if certificate_id else "The certificate"
         if exc.method == "DELETE":
-            # Also what a retried DELETE sees when the first attempt deleted it and its answer was lost.
             return (
                 f"{what} is not in frontdoor {_frontdoor_in(exc.path)} (404), so there is nothing to delete: it was "
-                "already deleted (perhaps by this call, retried after its answer was lost) or the id is wrong. "
-                "list_client_certificates shows the current ids."
+                "already deleted or the id is wrong. list_client_certificates shows the current ids."
             )
         return (
             f"{what} was not found in frontdoor {_frontdoor_in(exc.path)} (404); it may have been deleted. "

@@ -41,4 +41,4 @@ async def notify(ctx: Context[Any, Any], level: Literal["info", "warning"], mess
     opt-in). The SDK marks the capability deprecated (SEP-2577) but clients still show these messages."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MCPDeprecationWarning)
-        await ctx.log(level, message, logger_name="frontdoor-mcp")
+        await ctx.log(level, message, logger_name="frontdoor-mcp")  # pyright: ignore[reportDeprecated]

@@ -85,12 +85,13 @@ async def test_without_elicitation_nothing_is_deleted_until_confirm_true(
     assert sandbox.faults.count(method="DELETE") == 1
 
 
-async def test_confirm_true_skips_the_question(server: FrontdoorServer, era: str) -> None:
+async def test_confirm_true_does_not_answer_for_a_user_who_can_be_asked(server: FrontdoorServer, era: str) -> None:
     cert_id = await _upload(server, era)
     asked: list[str] = []
-    async with connect(server, era, elicitation=_answering("accept", True, asked)) as client:
+    async with connect(server, era, elicitation=_answering("decline", False, asked)) as client:
         result = ok(await client.call_tool("delete_client_certificate", {"certificate_id": cert_id, "confirm": True}))
-    assert result["deleted"] is True and asked == []
+    assert len(asked) == 1, "the user is asked even though the model said confirm=true"
+    assert result["deleted"] is False and result["confirmation"] == "declined"
 
 
 async def test_deleting_an_unknown_id_asks_nothing_and_says_404(server: FrontdoorServer, era: str) -> None:

@@ -11,9 +11,8 @@ import pytest
 
 from frontdoor_mcp.pki import files
 from frontdoor_mcp.pki.files import (
-    KEY_DIR_ENV,
     LocalFileError,
-    default_key_dir,
+    key_dir,
     new_key_path,
     read_local_text,
     write_new_private_file,
@@ -164,49 +163,44 @@ def test_write_failure_leaves_no_partial_file(tmp_path: Path, monkeypatch: pytes
     assert not path.exists()
 
 
-# --- default_key_dir ----------------------------------------------------------------------
+# --- key_dir ----------------------------------------------------------------------
 
 
 @posix_only
 @pytest.mark.usefixtures("umask_zero")
-def test_key_dir_from_env_is_created_private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_configured_key_dir_is_created_private(tmp_path: Path) -> None:
     wanted = tmp_path / "a" / "keys"
-    monkeypatch.setenv(KEY_DIR_ENV, str(wanted))
-    assert default_key_dir() == wanted
+    assert key_dir(wanted) == wanted
     assert _mode(wanted) == 0o700
 
 
 @posix_only
-def test_existing_env_key_dir_is_left_as_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_existing_configured_key_dir_is_left_as_is(tmp_path: Path) -> None:
     wanted = tmp_path / "mine"
     wanted.mkdir()
     wanted.chmod(0o755)
-    monkeypatch.setenv(KEY_DIR_ENV, str(wanted))
-    assert default_key_dir() == wanted
+    assert key_dir(wanted) == wanted
     assert _mode(wanted) == 0o755
 
 
 @posix_only
 def test_default_key_dir_is_created_and_tightened(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(KEY_DIR_ENV, raising=False)
-
     def fake_user_data_dir(appname: str, appauthor: object = None) -> str:
         assert appname == "frontdoor-mcp"
         return str(tmp_path / "data")
 
     monkeypatch.setattr(files.platformdirs, "user_data_dir", fake_user_data_dir)
-    folder = default_key_dir()
+    folder = key_dir()
     assert folder == tmp_path / "data" / "keys"
     assert _mode(folder) == 0o700
     folder.chmod(0o755)
-    assert _mode(default_key_dir()) == 0o700
+    assert _mode(key_dir()) == 0o700
 
 
-def test_key_dir_that_is_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_key_dir_that_is_a_file(tmp_path: Path) -> None:
     (tmp_path / "f").write_text("")
-    monkeypatch.setenv(KEY_DIR_ENV, str(tmp_path / "f"))
     with pytest.raises(LocalFileError, match="not a folder"):
-        default_key_dir()
+        key_dir(tmp_path / "f")
 
 
 # --- new_key_path ---------------------------------------------------------------------------

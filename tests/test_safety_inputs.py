@@ -572,7 +572,9 @@ async def test_writes_never_overwrite_nor_follow_symlinks_and_save_refuses_befor
         with anyio.fail_after(10):
             for target in targets:
                 refused = await session.call("generate_csr", {"common_name": "x", "key_path": str(target)})
-                assert refused.is_error and "not written" in text_of(refused), text_of(refused)
+                assert refused.is_error and (
+                    "not written" in text_of(refused) or "No key was made" in text_of(refused)
+                ), text_of(refused)
                 before = sandbox.faults.count()
                 arguments = {"name": "save", "csr_pem": csr, "save_certificate_to": str(target)}
                 refused = await session.call("create_client_certificate_from_csr", arguments)

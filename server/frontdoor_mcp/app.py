@@ -85,13 +85,10 @@ def build_server(
         instructions=INSTRUCTIONS,
         version=__version__,
         lifespan=lifespan,
-        log_level=settings.log_level if settings.log_level in _LEVELS else "WARNING",  # type: ignore[arg-type]
+        log_level=settings.log_level,  # type: ignore[arg-type] - load_settings admits only the SDK's levels
     )
     certificates.register(server, read_only=settings.read_only)
     local.register(server, read_only=settings.read_only)
     audit.register(server)
-    prompt_library.register(server)
+    prompt_library.register(server, read_only=settings.read_only)
     return server
-
-
-_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")

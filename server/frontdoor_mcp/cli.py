@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from frontdoor_mcp.api.auth import Credential
     from frontdoor_mcp.config import Settings
-    from frontdoor_mcp.sandbox.runner import RunningSandbox
 
 
 _SECRET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -38,34 +37,35 @@ def redact_secrets(text: str) -> str:
     return text
 
 
-class RedactSecrets(logging.Filter):
-    """A safety net on the stderr handler: nothing we log carries a secret, but a library might. Besides the
-    patterns, the configured credential's own values are removed wherever they appear: at DEBUG, httpcore
-    logs every response header, and a proxy that reflects the token in one (without "Bearer") would
-    otherwise put it in the log."""
+class RedactingFormatter(logging.Formatter):
+    """A safety net on the stderr handler: nothing we log carries a secret, but a library might. It works on
+    the final text, tracebacks included. Besides the patterns, the configured credential's own values are
+    removed wherever they appear: at DEBUG, httpcore logs every response header, and a proxy that reflects the
+    token in one (without "Bearer") would otherwise put it in the log."""
 
-    def __init__(self, secrets: Callable[[], Iterable[str]] = tuple) -> None:
-        super().__init__()
+    def __init__(self, fmt: str, secrets: Callable[[], Iterable[str]] = tuple) -> None:
+        super().__init__(fmt)
         self._secrets = secrets
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        redacted = redact_secrets(message)
+    def format(self, record: logging.LogRecord) -> str:
+        text = redact_secrets(super().format(record))
         for secret in self._secrets():
             if secret:
-                redacted = redacted.replace(secret, "[redacted]")
-        if redacted != message:
-            record.msg, record.args = redacted, None
-        return True
+                text = text.replace(secret, "[redacted]")
+        return text
 
 
 def configure_logging(level: str, credential: Credential | None = None) -> None:
     """stderr only (stdout carries the MCP protocol), with secrets redacted. Set up before the server is
     built, so the SDK's own `basicConfig` finds a handler and leaves it in place."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     # secret_values is read per record: an OAuth access token changes as it is renewed.
-    handler.addFilter(RedactSecrets(credential.secret_values if credential is not None else tuple))
+    handler.setFormatter(
+        RedactingFormatter(
+            "%(asctime)s %(levelname)s %(name)s: %(message)s",
+            credential.secret_values if credential is not None else tuple,
+        )
+    )
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(level)
@@ -139,19 +139,16 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"frontdoor-mcp: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, settings.credential)
-    sandbox = None
-    if args.sandbox:
-        settings, sandbox = _with_sandbox(settings, args.db)
-    try:
+    with ExitStack() as cleanup:
+        if args.sandbox:
+            settings = _with_sandbox(settings, args.db, cleanup)
         build_server(settings).run("stdio")
-    finally:
-        if sandbox is not None:
-            sandbox.stop()
     return 0
 
 
-def _with_sandbox(settings: Settings, db: str | None) -> tuple[Settings, RunningSandbox]:
-    """Start the embedded sandbox and point the settings at it (its own frontdoor and token)."""
+def _with_sandbox(settings: Settings, db: str | None, cleanup: ExitStack) -> Settings:
+    """Start the embedded sandbox and point the settings at it (its own frontdoor and token). `cleanup`
+    stops it, and removes its temporary database (which holds its CA key), when serving ends."""
     import dataclasses
     import tempfile
 
@@ -159,15 +156,16 @@ def _with_sandbox(settings: Settings, db: str | None) -> tuple[Settings, Running
     from frontdoor_mcp.sandbox.runner import start_sandbox
 
     if db is None:
-        db = str(Path(tempfile.mkdtemp(prefix="frontdoor-sandbox-")) / "sandbox.db")
-    sandbox = start_sandbox(db_path=db, frontdoor_id=os.environ.get("FRONTDOOR_SANDBOX_FRONTDOOR_ID") or None)
-    wired = dataclasses.replace(
+        folder = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="frontdoor-sandbox-"))
+        db = str(Path(folder) / "sandbox.db")
+    sandbox = start_sandbox(db_path=db)
+    cleanup.callback(sandbox.stop)
+    return dataclasses.replace(
         settings,
         api_url=sandbox.base_url,
         frontdoor_id=sandbox.frontdoor_id,
         credential=BearerToken(Secret(sandbox.token), source="--sandbox"),
     )
-    return wired, sandbox
 
 
 if __name__ == "__main__":

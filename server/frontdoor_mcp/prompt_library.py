@@ -20,6 +20,8 @@ class PromptFile:
     description: str
     arguments: list[PromptArgument]
     body: str
+    writes: bool = False
+    """The prompt leads the model through write tools (front matter `writes: true`)."""
 
     def render(self, **values: Any) -> list[UserMessage]:
         """The body with every `{argument}` replaced in one pass (a value is never itself expanded)."""
@@ -83,6 +85,7 @@ def parse_prompt_file(text: str) -> PromptFile:
         name=fields["name"],
         title=fields.get("title"),
         description=fields["description"],
+        writes=fields.get("writes") == "true",
         arguments=[
             PromptArgument(name=arg["name"], description=arg.get("description"), required=arg.get("required") == "true")
             for arg in arguments
@@ -96,8 +99,11 @@ def load_prompts(directory: Path | None = None) -> list[PromptFile]:
     return [parse_prompt_file(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.md"))]
 
 
-def register(server: MCPServer[Any]) -> None:
+def register(server: MCPServer[Any], *, read_only: bool) -> None:
+    """Serve the prompts; in read-only mode not those that walk the model through write tools it lacks."""
     for prompt in load_prompts():
+        if read_only and prompt.writes:
+            continue
         server.add_prompt(
             MarkdownPrompt(
                 name=prompt.name,

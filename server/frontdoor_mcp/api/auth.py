@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import re
 import time
 from collections.abc import AsyncGenerator, Generator
@@ -23,6 +24,10 @@ from frontdoor_mcp.api.errors import FrontdoorError
 RENEW_BEFORE_SECONDS: Final = 600.0
 """Renew an OAuth token when fewer than this many seconds of validity remain (what NetFoundry's client does)."""
 
+MIN_TOKEN_LIFETIME_SECONDS: Final = 1.0
+MAX_TOKEN_LIFETIME_SECONDS: Final = 86400.0 * 366
+"""A token response's `expires_in` is clamped to these: a negative, NaN or astronomical value must neither make
+a token look valid forever nor crash the expiry arithmetic."""
 DEFAULT_SCOPE: Final = "https://gateway.production.netfoundry.io//ignore-scope"
 _OAUTH_ERROR_CODE: Final = re.compile(r"^[a-z_]{1,40}$")
 """RFC 6749 5.2 error codes (`invalid_client`, ...): safe to repeat; the free-text description is not."""
@@ -76,7 +81,16 @@ def jwt_expiry(token: str) -> datetime | None:
     exp = fields.get("exp")
     if not isinstance(exp, int | float):
         return None
-    return datetime.fromtimestamp(exp, UTC)
+    try:
+        return datetime.fromtimestamp(exp, UTC)
+    except (OverflowError, ValueError, OSError):  # 1e20, Infinity or NaN (JSON allows the last two here)
+        return None
+
+
+def _clamped_lifetime(seconds: float) -> float:
+    if math.isnan(seconds):
+        return MIN_TOKEN_LIFETIME_SECONDS  # renew soon rather than trust a nonsense lifetime
+    return min(max(seconds, MIN_TOKEN_LIFETIME_SECONDS), MAX_TOKEN_LIFETIME_SECONDS)
 
 
 def _oauth_error_code(response: httpx2.Response) -> str | None:
@@ -249,8 +263,13 @@ class ClientCredentials(Credential):
 
     async def _request_token(self) -> tuple[Secret, float]:
         self.token_requests += 1
+        # trust_env=False, as for the API client: no environment proxy or CA setting silently changes where
+        # the client secret goes or whom it trusts to receive it.
         async with httpx2.AsyncClient(
-            transport=self._transport, timeout=httpx2.Timeout(31.0, connect=5.0), follow_redirects=False
+            transport=self._transport,
+            timeout=httpx2.Timeout(31.0, connect=5.0),
+            follow_redirects=False,
+            trust_env=False,
         ) as client:
             try:
                 response = await client.post(
@@ -270,7 +289,7 @@ class ClientCredentials(Credential):
         try:
             body: Any = response.json()
             token = body["access_token"]
-            lifetime = float(body.get("expires_in", 3600))
+            lifetime = _clamped_lifetime(float(body.get("expires_in", 3600)))
         except (ValueError, KeyError, TypeError, AttributeError):
             raise TokenRequestFailed("the token endpoint's answer has no access_token") from None
         if not isinstance(token, str) or not token:

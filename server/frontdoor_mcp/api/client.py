@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import time
@@ -55,9 +56,6 @@ RECOVERY_WINDOW: Final = timedelta(minutes=5)
 """How far around a lost create to look for the certificate it may have made (covers modest clock skew)."""
 RECOVERY_PAGE_SIZE: Final = 50
 """How many of the newest certificates are read before a create, and looked through after a lost answer."""
-UNKNOWN_OUTCOME_STATUSES: Final = frozenset({502, 504})
-"""A gateway's "bad gateway" and "gateway timeout": the backend may have committed the write before the
-gateway gave up on it, so a POST or PATCH answered so has an unknown outcome, like a dropped connection."""
 
 ProgressCallback = Callable[[int, int], Awaitable[None]]
 _log = logging.getLogger(__name__)
@@ -79,7 +77,14 @@ class Updated:
 
 
 def is_loopback_host(host: str) -> bool:
-    return host in ("localhost", "::1", "[::1]") or host.startswith("127.")
+    """`localhost` or a loopback IP literal. A name that merely starts with "127." (`127.0.0.1.nip.io`) is
+    resolved by DNS and may point anywhere, so it is not loopback."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.removeprefix("[").removesuffix("]")).is_loopback
+    except ValueError:
+        return False
 
 
 def validate_api_url(url: str) -> str:
@@ -112,6 +117,9 @@ class FrontdoorClient:
         self.base_url = validate_api_url(base_url)
         self.credential = credential
         self._base = urlsplit(self.base_url)
+        # The host as it goes on the wire (IDNA-encoded), parsed the same way as every request's URL, so the
+        # "stay on the configured host" check compares like with like for `xn--` and non-ASCII hosts alike.
+        self._base_raw_host = httpx2.URL(self.base_url).raw_host
         self._retry = retry or RetryPolicy()
         self.last_server_date: datetime | None = None
         """The Date header of the latest answer, for clock-skew diagnosis."""
@@ -153,12 +161,13 @@ class FrontdoorClient:
         params: dict[str, str] = {"page": str(page), "size": str(size)}
         if sort is not None:
             params["sort"] = sort
-        body = await self._call("GET", self._collection(frontdoor_id), params=params)
-        return _parse(body, CertificatePage.from_wire, "GET", self._collection(frontdoor_id), "list")
+        status, body = await self._call("GET", self._collection(frontdoor_id), params=params)
+        return _parse(status, body, CertificatePage.from_wire, "GET", self._collection(frontdoor_id), "list")
 
     async def get_certificate(self, frontdoor_id: str, certificate_id: str) -> Certificate:
         path = self._item(frontdoor_id, certificate_id)
-        return _parse(await self._call("GET", path), Certificate.model_validate, "GET", path, "certificate")
+        status, body = await self._call("GET", path)
+        return _parse(status, body, Certificate.model_validate, "GET", path, "certificate")
 
     async def create_certificate(self, frontdoor_id: str, name: str, value: str) -> Created:
         """POST once. If the answer is lost after the request may have arrived, look for a certificate of
@@ -170,18 +179,24 @@ class FrontdoorClient:
         before = await self._newest(frontdoor_id)
         started = datetime.now(UTC)
         try:
-            body = await self._call("POST", path, json_body={"name": name, "value": value})
+            status, body = await self._call("POST", path, json_body={"name": name, "value": value})
+            # Parsed inside the try: a 2xx whose body is in an undocumented shape still means the POST was
+            # applied, so it is an unknown outcome to look into, never a failure to "try again" (a duplicate).
+            return Created(_parse(status, body, CreatedCertificate.model_validate, "POST", path, "created certificate"))
         except (TimeoutFailure, ConnectionLost, UnexpectedResponse, ServerError) as failure:
             if not _outcome_unknown(failure):
                 raise
             found = await self._find_new_by_name(frontdoor_id, name, started, {item.id for item in before})
+            if found is None:
+                raise OutcomeUnknown(
+                    "POST", path, f"{_failure_reason(failure)}, and checking afterwards failed"
+                ) from failure
             if len(found) != 1:
                 seen = "no certificate" if not found else f"{len(found)} certificates (which one is this call's?)"
                 raise OutcomeUnknown(
                     "POST", path, f"{_failure_reason(failure)}; {seen} named like this appeared afterwards"
                 ) from failure
             return Created(found[0], recovered=True)
-        return Created(_parse(body, CreatedCertificate.model_validate, "POST", path, "created certificate"))
 
     async def patch_certificate(
         self, frontdoor_id: str, certificate_id: str, *, name: str | None = None, value: str | None = None
@@ -191,27 +206,36 @@ class FrontdoorClient:
         path = self._item(frontdoor_id, certificate_id)
         fields = {key: val for key, val in (("name", name), ("value", value)) if val is not None}
         try:
-            body = await self._call("PATCH", path, json_body=fields)
+            status, body = await self._call("PATCH", path, json_body=fields)
         except (TimeoutFailure, ConnectionLost, UnexpectedResponse, ServerError) as failure:
             if not _outcome_unknown(failure):
                 raise
-            current = await self.get_certificate(frontdoor_id, certificate_id)
+            try:
+                current = await self.get_certificate(frontdoor_id, certificate_id)
+            except FrontdoorError:
+                # The PATCH was sent: a failed read-back (even "nothing was sent" of the GET) settles nothing.
+                raise OutcomeUnknown(
+                    "PATCH", path, f"{_failure_reason(failure)}, and checking afterwards failed"
+                ) from failure
             if name is not None and current.name != name:
                 raise OutcomeUnknown("PATCH", path, _failure_reason(failure)) from failure
             if value is not None and (current.value or "").strip() != value.strip():
                 raise OutcomeUnknown("PATCH", path, _failure_reason(failure)) from failure
             return Updated(current, recovered=True)
-        return Updated(_parse(body, Certificate.model_validate, "PATCH", path, "certificate"))
+        return Updated(_parse(status, body, Certificate.model_validate, "PATCH", path, "certificate"))
 
     async def put_certificate(self, frontdoor_id: str, certificate_id: str, *, name: str, value: str) -> Certificate:
         path = self._item(frontdoor_id, certificate_id)
-        body = await self._call("PUT", path, json_body={"name": name, "value": value})
-        return _parse(body, Certificate.model_validate, "PUT", path, "certificate")
+        status, body = await self._call("PUT", path, json_body={"name": name, "value": value})
+        return _parse(status, body, Certificate.model_validate, "PUT", path, "certificate")
 
     async def delete_certificate(self, frontdoor_id: str, certificate_id: str) -> DeletedCertificate:
         path = self._item(frontdoor_id, certificate_id)
-        body = await self._call("DELETE", path)
-        return _parse(body, DeletedCertificate.model_validate, "DELETE", path, "deleted certificate")
+        status, body = await self._call("DELETE", path)
+        if body is None:  # 204 No Content (or an empty 2xx): deleted, and the answer names only what was asked
+            wire = {"id": validate_certificate_id(certificate_id), "frontdoorId": validate_frontdoor_id(frontdoor_id)}
+            return DeletedCertificate.model_validate(wire)
+        return _parse(status, body, DeletedCertificate.model_validate, "DELETE", path, "deleted certificate")
 
     async def list_all_certificates(
         self,
@@ -245,9 +269,15 @@ class FrontdoorClient:
             if on_progress is not None:
                 await on_progress(done, total_pages)
 
-        async with anyio.create_task_group() as group:
-            for number in range(1, total_pages):
-                group.start_soon(fetch, number)
+        try:
+            async with anyio.create_task_group() as group:
+                for number in range(1, total_pages):
+                    group.start_soon(fetch, number)
+        except* FrontdoorError as failures:
+            # A page's failure leaves the task group wrapped in an ExceptionGroup, which callers (they handle
+            # FrontdoorError) would take for a crash: raise the first as itself. Any other exception in the
+            # group is not matched here and still propagates.
+            raise failures.exceptions[0] from None
 
         seen: set[str] = set()
         items: list[CertificateSummary] = []
@@ -272,7 +302,7 @@ class FrontdoorClient:
     def _url(self, path: str) -> httpx2.URL:
         url = httpx2.URL(f"{self._base.scheme}://{self._base.netloc}{path}")
         # Belt and braces: whatever the ids were, the request stays on the configured host and base path.
-        if url.host != (self._base.hostname or "") or not url.path.startswith(self._base.path + "/"):
+        if url.raw_host != self._base_raw_host or not url.path.startswith(self._base.path + "/"):
             raise FrontdoorError("refused to send a request outside the configured API base")
         return url
 
@@ -285,8 +315,9 @@ class FrontdoorClient:
         *,
         params: Mapping[str, str] | None = None,
         json_body: dict[str, Any] | None = None,
-    ) -> Any:
-        """Send, retrying idempotent methods on transient failures; return the decoded JSON body."""
+    ) -> tuple[int, Any]:
+        """Send, retrying idempotent methods on transient failures; return the status and the decoded JSON
+        body (None for an empty answer to a DELETE)."""
         url = self._url(path)
         attempt = 0
         answer_lost = False
@@ -302,7 +333,7 @@ class FrontdoorClient:
                 await self._sleep(delay)
                 continue
             if status < 300:
-                return _decode_json(method, path, status, headers, body)
+                return status, _decode_json(method, path, status, headers, body)
             if status < 400:
                 raise UnexpectedResponse(method, path, status, "a redirect, which is not followed")
             error = error_from_response(
@@ -366,12 +397,13 @@ class FrontdoorClient:
 
     async def _find_new_by_name(
         self, frontdoor_id: str, name: str, started: datetime, known: set[str]
-    ) -> list[CreatedCertificate]:
-        """The certificates named `name`, created around `started`, that were not among the `known` ids."""
+    ) -> list[CreatedCertificate] | None:
+        """The certificates named `name`, created around `started`, that were not among the `known` ids;
+        None when the look itself failed (which says nothing about whether the create happened)."""
         try:
             newest = await self._newest(frontdoor_id)
         except FrontdoorError:
-            return []
+            return None
         found: list[CreatedCertificate] = []
         for item in newest:
             created = item.created_at
@@ -393,7 +425,9 @@ def _outcome_unknown(failure: FrontdoorError) -> bool:
     if isinstance(failure, UnexpectedResponse):
         return failure.status_code < 300  # a success status whose body could not be read
     if isinstance(failure, ServerError):
-        return failure.status_code in UNKNOWN_OUTCOME_STATUSES
+        # Any 5xx, not only a gateway's 502/504: a backend can commit the write and then fail (a 500 while
+        # serialising the answer), so nothing in a 5xx says the write did not happen. Look before reporting.
+        return 500 <= failure.status_code <= 599
     return isinstance(failure, TimeoutFailure | ConnectionLost)
 
 
@@ -401,7 +435,7 @@ def _failure_reason(failure: FrontdoorError) -> str:
     if isinstance(failure, TransportFailure | UnexpectedResponse):
         return failure.reason
     if isinstance(failure, ServerError):
-        return f"a gateway answered HTTP {failure.status_code}"
+        return f"the API answered HTTP {failure.status_code}"
     return "the answer was lost"
 
 
@@ -417,6 +451,8 @@ async def _read_capped(response: httpx2.Response) -> bytes:
 
 
 def _decode_json(method: str, path: str, status: int, headers: Mapping[str, str], body: bytes) -> Any:
+    if method == "DELETE" and not body.strip():
+        return None  # 204 No Content is a normal answer to a DELETE, though the guide shows a body
     content_type = headers.get("content-type", "").lower()
     if "html" in content_type:
         raise UnexpectedResponse(method, path, status, "an HTML page instead of JSON")
@@ -427,8 +463,8 @@ def _decode_json(method: str, path: str, status: int, headers: Mapping[str, str]
         raise UnexpectedResponse(method, path, status, reason) from None
 
 
-def _parse(data: Any, parse: Callable[[Any], _T], method: str, path: str, what: str) -> _T:
+def _parse(status: int, data: Any, parse: Callable[[Any], _T], method: str, path: str, what: str) -> _T:
     try:
         return parse(data)
     except (ValidationError, ValueError, TypeError):
-        raise UnexpectedResponse(method, path, 200, f"a {what} in an undocumented shape") from None
+        raise UnexpectedResponse(method, path, status, f"a {what} in an undocumented shape") from None

@@ -34,9 +34,7 @@ class FrontdoorError(Exception):
 
 
 class TransportFailure(FrontdoorError):
-    """No HTTP answer. `sent` tells whether the request may have reached the server."""
-
-    sent: bool = True
+    """No HTTP answer. `ConnectFailure`: nothing was sent; the others: it may have reached the server."""
 
     def __init__(self, method: str, path: str, reason: str) -> None:
         self.method = method
@@ -46,7 +44,7 @@ class TransportFailure(FrontdoorError):
 
 
 class ConnectFailure(TransportFailure):
-    sent = False
+    pass
 
 
 class TimeoutFailure(TransportFailure):
@@ -85,7 +83,7 @@ class ApiError(FrontdoorError):
         self.after_lost_answer = False
         """Set when an earlier attempt of this (idempotent) request was sent and its answer lost: a 404 to a
         repeated DELETE then means the first attempt did the delete."""
-        super().__init__(f"{method} {path} answered HTTP {status_code}" + (f" ({error})" if error else ""))
+        super().__init__(f"{method} {path} answered HTTP {status_code}")  # `error` is data: see the module doc
 
 
 class BadRequest(ApiError):

@@ -57,8 +57,10 @@ class CreatedCertificate(CertificateSummary):
 
 
 class DeletedCertificate(WireModel):
+    """The answer to a delete; a bodiless 204 gives only the id and frontdoor asked for (no name)."""
+
     id: ShortText
-    name: Name
+    name: Name | None = None
     frontdoor_id: ShortText = Field(alias="frontdoorId")
     deleted_at: datetime | None = Field(default=None, alias="deletedAt")
     deleted_by: ShortText | None = Field(default=None, alias="deletedBy")

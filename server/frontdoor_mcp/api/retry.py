@@ -33,6 +33,3 @@ class RetryPolicy:
         if retry_after is not None:
             return None if retry_after > self.max_retry_after else retry_after
         return self.backoff(attempt)
-
-
-NO_RETRIES: Final = RetryPolicy(max_attempts=1)

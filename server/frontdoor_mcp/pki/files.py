@@ -16,7 +16,6 @@ import platformdirs
 
 from frontdoor_mcp.pki.pem import MAX_PEM_BYTES
 
-KEY_DIR_ENV = "FRONTDOOR_MCP_KEY_DIR"
 _APP_NAME = "frontdoor-mcp"
 _UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
 _MAX_STEM = 48
@@ -122,15 +121,15 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def default_key_dir() -> Path:
-    """Where generated keys go: $FRONTDOOR_MCP_KEY_DIR, else `<user data dir>/frontdoor-mcp/keys`.
+def key_dir(configured: Path | None = None) -> Path:
+    """Where generated keys go: the configured folder (FRONTDOOR_MCP_KEY_DIR, read by the configuration),
+    else `<user data dir>/frontdoor-mcp/keys`.
 
     Created with mode 0700 when missing. The default folder is also tightened to 0700 if its mode is looser
     and we own it; a folder the user named is left as they set it (their choice, and possibly shared).
     """
-    configured = os.environ.get(KEY_DIR_ENV, "").strip()
-    if configured:
-        folder = Path(os.path.abspath(Path(configured).expanduser()))
+    if configured is not None:
+        folder = Path(os.path.abspath(configured.expanduser()))
         _ensure_private_dir(folder, tighten_existing=False)
     else:
         folder = Path(platformdirs.user_data_dir(_APP_NAME, appauthor=False)) / "keys"

@@ -142,8 +142,12 @@ def token_response(
         form = parse_qs(form_body.decode("utf-8"), keep_blank_values=True)
     except UnicodeDecodeError:
         form = {}
-    client_id, secret = _client_credentials(header, form)
-    principal = store.oauth_client(client_id, secret) if client_id and secret is not None else None
+    client_id, principal = None, None
+    for candidate_id, secret in _client_credentials(header, form):
+        principal = store.oauth_client(candidate_id, secret) if candidate_id and secret is not None else None
+        if principal is not None:
+            client_id = candidate_id
+            break
     if principal is None or client_id is None:
         return _oauth_error(401, "invalid_client", "Client authentication failed")
     grant = form.get("grant_type", [None])[0]
@@ -169,19 +173,27 @@ def token_response(
     )
 
 
-def _client_credentials(header: str | None, form: dict[str, list[str]]) -> tuple[str | None, str | None]:
-    """client_secret_basic (RFC 6749 2.3.1: form-encoded, then base64), else client_secret_post."""
+def _client_credentials(header: str | None, form: dict[str, list[str]]) -> list[tuple[str | None, str | None]]:
+    """The (client id, secret) pairs to try: client_secret_basic, else client_secret_post.
+
+    Basic credentials are tried as sent and, if different, form-decoded. RFC 6749 2.3.1 says to form-encode
+    them before base64, but most clients (NetFoundry's own Python client, via requests' HTTPBasicAuth, and
+    ours) send them raw; accepting both lets a secret holding `+` or `%` work with either convention."""
     if header:
         match = _BASIC.match(header)
         if not match:
-            return None, None
+            return []
         try:
             decoded = base64.b64decode(match.group("credentials"), validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
-            return None, None
+            return []
         client_id, colon, secret = decoded.partition(":")
-        return (unquote_plus(client_id), unquote_plus(secret)) if colon else (None, None)
-    return form.get("client_id", [None])[0], form.get("client_secret", [None])[0]
+        if not colon:
+            return []
+        raw = (client_id, secret)
+        form_decoded = (unquote_plus(client_id), unquote_plus(secret))
+        return [raw] if form_decoded == raw else [raw, form_decoded]
+    return [(form.get("client_id", [None])[0], form.get("client_secret", [None])[0])]
 
 
 def _oauth_error(status: int, error: str, description: str) -> Response:

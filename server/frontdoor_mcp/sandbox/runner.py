@@ -15,6 +15,7 @@ import re
 import secrets
 import signal
 import socket
+import sqlite3
 import sys
 import threading
 import uuid
@@ -363,6 +364,10 @@ def serve_forever(
     except (OSError, ValueError) as exc:
         print(f"frontdoor-mcp sandbox: cannot start: {exc}", file=sys.stderr)
         return 1
+    except sqlite3.DatabaseError as exc:
+        # A file that is not SQLite, or another program's database: one line, not a traceback.
+        print(f"frontdoor-mcp sandbox: cannot start: {path} is not a sandbox database ({exc})", file=sys.stderr)
+        return 2
     stop = threading.Event()
 
     def on_signal(_signum: int, _frame: FrameType | None) -> None:

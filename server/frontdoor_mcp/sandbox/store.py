@@ -156,14 +156,18 @@ class Store:
             os.close(fd)
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        with self._lock:
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=FULL")
-            self._conn.execute("PRAGMA foreign_keys=ON")
-            self._conn.execute("PRAGMA busy_timeout=5000")
-            self._conn.executescript(_SCHEMA)
-            self._conn.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
-            last = self._conn.execute("SELECT MAX(created_us) FROM certificates").fetchone()[0]
+        try:
+            with self._lock:
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute("PRAGMA synchronous=FULL")
+                self._conn.execute("PRAGMA foreign_keys=ON")
+                self._conn.execute("PRAGMA busy_timeout=5000")
+                self._conn.executescript(_SCHEMA)
+                self._conn.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
+                last = self._conn.execute("SELECT MAX(created_us) FROM certificates").fetchone()[0]
+        except BaseException:
+            self._conn.close()  # e.g. a file that is not SQLite: no caller will ever get a Store to close
+            raise
         self._last_us: int = last if isinstance(last, int) else 0
 
     def close(self) -> None:

@@ -8,11 +8,13 @@ from typing import Annotated, Final
 from pydantic import Field
 
 from frontdoor_mcp.api.ids import CERTIFICATE_ID_PATTERN, FRONTDOOR_ID_PATTERN
+from frontdoor_mcp.pki.pem import MAX_PEM_BYTES
 
-MAX_PEM_CHARS: Final = 64 * 1024
+MAX_PEM_CHARS: Final = MAX_PEM_BYTES
+"""The pki policy's cap, so an argument the schema admits is never refused later for its size alone."""
 MAX_PATH_CHARS: Final = 4096
 MAX_NAME_CHARS: Final = 255
-NAME_PATTERN: Final = r"^[^\x00-\x1f\x7f]+$"
+PRINTABLE_PATTERN: Final = r"^[^\x00-\x1f\x7f]+$"
 """Printable names only: a control character in a name is a mistake or an injection attempt."""
 
 FrontdoorIdArg = Annotated[
@@ -31,7 +33,7 @@ CertificateIdArg = Annotated[
         description="The client certificate's id, e.g. cert-123e4567-e89b-12d3-a456-426614174000 "
         "(list_client_certificates shows the ids).",
         pattern=CERTIFICATE_ID_PATTERN,
-        max_length=84,
+        max_length=85,
     ),
 ]
 NameArg = Annotated[
@@ -40,7 +42,7 @@ NameArg = Annotated[
         description="A unique, descriptive certificate name, e.g. api-client-prod (1-255 printable characters).",
         min_length=1,
         max_length=MAX_NAME_CHARS,
-        pattern=NAME_PATTERN,
+        pattern=PRINTABLE_PATTERN,
     ),
 ]
 OptionalNameArg = Annotated[
@@ -49,7 +51,7 @@ OptionalNameArg = Annotated[
         description="The new name (1-255 printable characters). Omit it to keep the current name.",
         min_length=1,
         max_length=MAX_NAME_CHARS,
-        pattern=NAME_PATTERN,
+        pattern=PRINTABLE_PATTERN,
     ),
 ]
 CertificatePemArg = Annotated[

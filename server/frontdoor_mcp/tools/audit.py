@@ -39,6 +39,10 @@ class ExpiryReport(BaseModel):
     total_elements: int = Field(description="How many certificates the frontdoor has.")
     expiring: list[ExpiringCertificate] = Field(description="Expired or expiring within the window, soonest first.")
     undecodable: list[ExpiringCertificate] = Field(description="Certificates whose PEM could not be read.")
+    truncated: bool = Field(
+        default=False,
+        description=f"True when the frontdoor has over {MAX_AUDITED:,} certificates and only the first were examined.",
+    )
 
 
 async def find_expiring_client_certificates(
@@ -128,8 +132,11 @@ async def find_expiring_client_certificates(
         total_elements=total,
         expiring=found,
         undecodable=undecodable,
+        truncated=total > len(items),
     )
     lines = [f"{len(found)} of {len(items)} certificates are expired or expire within {within_days} days."]
+    if report.truncated:
+        lines.append(f"Only the first {len(items):,} of {total:,} certificates were examined.")
     for entry in found[:50]:
         state_word = "expired" if entry.expired else "expires"
         lines.append(

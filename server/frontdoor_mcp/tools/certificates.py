@@ -152,8 +152,7 @@ async def upload_client_certificate(
         raise tool_error(exc, state) from None
     record = _record(created.certificate, pem=checked.pem, decoded=checked.details, warnings=checked.warnings)
     record.recovered = created.recovered
-    if record.recovered:
-        await notify(ctx, "warning", f"The connection dropped; {shown_id(record.id)} was found applied, not repeated.")
+    await _announce_recovery(ctx, record)
     return respond(record, _record_text("Uploaded client certificate", record))
 
 
@@ -202,8 +201,7 @@ async def create_client_certificate_from_csr(
         )
     record = _record(certificate, warnings=notes)
     record.recovered = created.recovered
-    if record.recovered:
-        await notify(ctx, "warning", f"The connection dropped; {shown_id(record.id)} was found applied, not repeated.")
+    await _announce_recovery(ctx, record)
     if save_certificate_to is not None:
         if record.certificate_pem:
             _save_certificate(save_certificate_to, record.certificate_pem, record)
@@ -240,8 +238,7 @@ async def update_client_certificate(
         raise tool_error(exc, state, certificate_id=certificate_id) from None
     record = _record(updated.certificate, warnings=checked.warnings if checked else None)
     record.recovered = updated.recovered
-    if record.recovered:
-        await notify(ctx, "warning", f"The connection dropped; {shown_id(record.id)} was found applied, not repeated.")
+    await _announce_recovery(ctx, record)
     return respond(record, _record_text("Updated client certificate", record))
 
 
@@ -276,7 +273,9 @@ class DeleteConfirmation(BaseModel):
 
 
 class DeleteDecision(DeleteConfirmation):
-    """A decision reached without asking: confirm=true in the call, or no way to ask (so: not confirmed)."""
+    """A decision reached without asking (the client cannot be asked), from the `confirm` argument. A subclass
+    of the question's answer so that both arrive through the resolver as one type; `isinstance` tells them
+    apart."""
 
     name: str | None = None
 
@@ -284,9 +283,9 @@ class DeleteDecision(DeleteConfirmation):
 async def _confirm_delete(
     ctx: Context[AppState, Any], frontdoor_id: str | None, certificate_id: str, confirm: bool
 ) -> DeleteDecision | Elicit[DeleteConfirmation]:
-    """Confirmed by the argument; else ask a client that can be asked; else not confirmed."""
-    if confirm:
-        return DeleteDecision(confirm=True)
+    """Ask the user when the client can ask (whatever `confirm` says: the model must not answer for the user);
+    else `confirm` decides. The certificate is read first either way: a missing id fails here, before any
+    question, and what the user is shown is its real name."""
     state = app_state(ctx)
     frontdoor = state.frontdoor(frontdoor_id)
     try:
@@ -301,7 +300,7 @@ async def _confirm_delete(
             f"from frontdoor {frontdoor}? Shares that require it will stop accepting clients that present it.",
             DeleteConfirmation,
         )
-    return DeleteDecision(confirm=False, name=certificate.name)
+    return DeleteDecision(confirm=confirm, name=certificate.name)
 
 
 async def delete_client_certificate(
@@ -311,12 +310,15 @@ async def delete_client_certificate(
     frontdoor_id: FrontdoorIdArg = None,
     confirm: Annotated[
         bool,
-        Field(description="true only after the user has explicitly agreed to delete this certificate."),
+        Field(
+            description="For clients that cannot ask the user: true only after the user has explicitly agreed "
+            "to delete this certificate. A client that can ask always asks."
+        ),
     ] = False,
 ) -> Annotated[CallToolResult, DeleteResult]:
     """Delete a client certificate from a frontdoor. Destructive: shares that require it stop accepting it.
 
-    The user must agree. A client that supports elicitation asks the user (showing the name and id).
+    The user must agree. A client that supports elicitation always asks the user (showing the name and id).
     Otherwise the call must carry confirm=true; a call without it deletes nothing and returns what would
     be deleted, so you can show the user and ask. Afterwards the id is gone from get and list.
     """
@@ -383,6 +385,11 @@ def _not_deleted(decision: ElicitationResult[DeleteConfirmation], frontdoor: str
 # Shaping ------------------------------------------------------------------------------------------------
 
 
+async def _announce_recovery(ctx: Context[AppState, Any], record: CertificateRecord) -> None:
+    if record.recovered:
+        await notify(ctx, "warning", f"The connection dropped; {shown_id(record.id)} was found applied, not repeated.")
+
+
 def _item(summary: CertificateSummary) -> CertificateItem:
     return CertificateItem(
         id=summary.id,
@@ -419,7 +426,8 @@ def _record(
             record.decoded = describe_certificate(pem, now=datetime.now(UTC))
         except PemError as exc:
             record.decode_error = str(exc)
-    if record.decoded is not None and not record.warnings:
+    # Given warnings come from the input policy, which has already judged this PEM's expiry.
+    if record.decoded is not None and warnings is None:
         days = record.decoded.days_remaining
         if days < 0:
             record.warnings.append(f"This certificate expired {-days} days ago: rotate it.")

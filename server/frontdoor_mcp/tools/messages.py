@@ -29,7 +29,7 @@ from frontdoor_mcp.api.errors import (
     Unauthorized,
     UnexpectedResponse,
 )
-from frontdoor_mcp.api.text import cap_text
+from frontdoor_mcp.tools.respond import quoted
 from frontdoor_mcp.tools.state import AppState
 
 SKEW_THRESHOLD_SECONDS: Final = 60.0
@@ -73,7 +73,7 @@ def describe_failure(exc: FrontdoorError, state: AppState, *, certificate_id: st
 
 
 def _quoted(message: str | None) -> str:
-    return f' The API said: "{cap_text(message, 200)}".' if message else ""
+    return f" The API said: {quoted(message, 200)}." if message else ""
 
 
 def _describe_api_error(exc: ApiError, state: AppState, certificate_id: str | None) -> str:

@@ -23,17 +23,25 @@ def respond(result: BaseModel, text: str) -> CallToolResult:
     )
 
 
+def quoted(value: str, limit: int = NAME_IN_TEXT_CHARS) -> str:
+    """Text from outside, as one quoted string: control characters escaped, capped, and `\\` and `"` escaped
+    so that the value cannot close its quotes and pass for our own words (e.g. `prod". Now delete ...`)."""
+    # Escaped before capping: a cut then ends in "…", never in a lone backslash before the closing quote.
+    inner = cap_text(value.replace("\\", "\\\\").replace('"', '\\"'), limit)
+    return f'"{inner}"'
+
+
 def shown(value: str | None) -> str:
-    """A value from the API, made safe for the text content: quoted, escaped, capped."""
-    if value is None:
-        return "(none)"
-    return f'"{cap_text(value, NAME_IN_TEXT_CHARS)}"'
+    """A value from the API (a name, a subject), made safe for the text content."""
+    return "(none)" if value is None else quoted(value)
 
 
 def shown_id(value: str) -> str:
-    """An id from the API, for the text content: escaped and capped like a name (the API chose it, so it is
-    data too), but not quoted."""
-    return cap_text(value, ID_IN_TEXT_CHARS)
+    """An id from the API: the API chose it, so it is data too. A valid id (letters, digits, hyphens) is shown
+    as it is; anything else is quoted like a name."""
+    if value.replace("-", "").isalnum() and value.isascii() and len(value) <= ID_IN_TEXT_CHARS:
+        return value
+    return quoted(value, ID_IN_TEXT_CHARS)
 
 
 async def notify(ctx: Context[Any, Any], level: Literal["info", "warning"], message: str) -> None:

@@ -22,7 +22,7 @@ class CertificateList(BaseModel):
     frontdoor_id: str
     items: list[CertificateItem] = Field(description="The certificates on this page (or on every page).")
     page: int = Field(description="The page number returned (from 0); 0 when all_pages was used.")
-    size: int = Field(description="The page size asked for.")
+    size: int = Field(description="The page size asked for (with all_pages: how many items came back).")
     total_elements: int = Field(description="How many certificates the frontdoor has in all.")
     total_pages: int = Field(description="How many pages of this size there are.")
     all_pages: bool = Field(description="True when every page was fetched.")

@@ -141,7 +141,13 @@ def _serve(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level, settings.credential)
     with ExitStack() as cleanup:
         if args.sandbox:
-            settings = _with_sandbox(settings, args.db, cleanup)
+            import sqlite3
+
+            try:
+                settings = _with_sandbox(settings, args.db, cleanup)
+            except sqlite3.DatabaseError as exc:
+                print(f"frontdoor-mcp: {args.db} is not a sandbox database ({exc})", file=sys.stderr)
+                return 2
         build_server(settings).run("stdio")
     return 0
 

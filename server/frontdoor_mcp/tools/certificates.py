@@ -355,7 +355,8 @@ async def delete_client_certificate(
         confirmation=via,
     )
     when = f" at {deleted.deleted_at:%Y-%m-%d %H:%M:%S} UTC" if deleted.deleted_at else ""
-    return respond(result, f"Deleted client certificate {shown(deleted.name)} ({shown_id(deleted.id)}){when}.")
+    label = f"{shown(deleted.name)} ({shown_id(deleted.id)})" if deleted.name is not None else shown_id(deleted.id)
+    return respond(result, f"Deleted client certificate {label}{when}.")
 
 
 def _not_deleted(decision: ElicitationResult[DeleteConfirmation], frontdoor: str, certificate_id: str) -> DeleteResult:

@@ -73,6 +73,13 @@ async def test_prompts_get_renders_each_with_its_arguments(offline_server: Front
             assert result.description == descriptions[name]
 
 
+async def test_read_only_serves_no_prompt_that_walks_through_write_tools(era: str) -> None:
+    server = build_server(Settings(api_url="https://frontdoor.invalid/frontdoor", read_only=True))
+    async with connect(server, era) as client:
+        names = {prompt.name for prompt in (await client.list_prompts()).prompts}
+    assert names == {"audit-client-certificates"}
+
+
 async def test_optional_arguments_get_a_sensible_default(offline_server: FrontdoorServer) -> None:
     async with connect(offline_server, "legacy") as client:
         audit = await client.get_prompt("audit-client-certificates", {})

@@ -460,7 +460,8 @@ def _save_certificate(path: str, pem: str, record: CertificateRecord) -> None:
 def _list_text(result: CertificateList) -> str:
     if not result.items:
         return f"No client certificates on this page (frontdoor {result.frontdoor_id}, {result.total_elements} in all)."
-    scope = "all pages" if result.all_pages else f"page {result.page} of {max(result.total_pages, 1)}"
+    pages = max(result.total_pages, 1)
+    scope = "all pages" if result.all_pages else f"page={result.page}, {pages} page{'s' if pages != 1 else ''} in all"
     lines = [f"{len(result.items)} of {result.total_elements} client certificates ({scope}):"]
     lines.extend(f"- {shown(item.name)} {shown_id(item.id)}" for item in result.items[:50])
     if len(result.items) > 50:

@@ -24,7 +24,8 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, Final
 
-from frontdoor_mcp.api.text import cap_text, redact_credentials
+from frontdoor_mcp.api.text import redact_credentials
+from frontdoor_mcp.text import cap_text
 
 MAX_ERROR_FIELD_CHARS: Final = 300
 

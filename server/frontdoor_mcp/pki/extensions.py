@@ -6,10 +6,10 @@ characters are escaped and lengths are capped before it reaches a tool result.
 
 from __future__ import annotations
 
-import unicodedata
-
 from cryptography import x509
 from cryptography.x509.oid import NameOID, ObjectIdentifier
+
+from frontdoor_mcp.text import cap_text
 
 MAX_TEXT = 1024
 MAX_ITEMS = 256
@@ -26,8 +26,7 @@ _KEY_USAGE_BITS = (
 
 def clean(text: str) -> str:
     """Escape control/format characters (newlines, bidi overrides, ...) and cap the length."""
-    out = "".join(f"\\u{ord(ch):04x}" if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text)
-    return out if len(out) <= MAX_TEXT else out[: MAX_TEXT - 1] + "…"
+    return cap_text(text, MAX_TEXT)
 
 
 # RFC 4514 has no short name for emailAddress; openssl's is what users recognise.

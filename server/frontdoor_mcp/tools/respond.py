@@ -10,7 +10,7 @@ from mcp.shared.exceptions import MCPDeprecationWarning
 from mcp_types import CallToolResult, TextContent
 from pydantic import BaseModel
 
-from frontdoor_mcp.api.text import cap_text
+from frontdoor_mcp.text import cap_text
 
 NAME_IN_TEXT_CHARS: Final = 80
 ID_IN_TEXT_CHARS: Final = 100

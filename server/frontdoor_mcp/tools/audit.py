@@ -8,11 +8,12 @@ from typing import Annotated, Any, Final
 import anyio
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
-from mcp_types import CallToolResult, ToolAnnotations
+from mcp_types import CallToolResult
 from pydantic import BaseModel, Field
 
 from frontdoor_mcp.api.errors import FrontdoorError, NotFound
 from frontdoor_mcp.api.ids import InvalidIdError
+from frontdoor_mcp.tools.annotations import API_READ
 from frontdoor_mcp.tools.arguments import FrontdoorIdArg
 from frontdoor_mcp.tools.messages import describe_failure, tool_error
 from frontdoor_mcp.tools.respond import respond, shown, shown_id
@@ -166,9 +167,7 @@ def register(server: MCPServer[Any]) -> None:
     server.add_tool(
         find_expiring_client_certificates,
         title="Find expiring client certificates",
-        annotations=ToolAnnotations(
-            read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True
-        ),
+        annotations=API_READ,
     )
     server.resource(
         "frontdoor://{frontdoor_id}/client-certificates/{certificate_id}.pem",

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp_types import CallToolResult, ToolAnnotations
+from mcp_types import CallToolResult
 from pydantic import Field
 
+from frontdoor_mcp.tools.annotations import LOCAL_READ, LOCAL_WRITE
 from frontdoor_mcp.tools.arguments import MAX_PATH_CHARS, MAX_PEM_CHARS, PRINTABLE_PATTERN
 from frontdoor_mcp.tools.pem_input import check_path, pem_text
 from frontdoor_mcp.tools.respond import respond, shown
@@ -162,14 +163,6 @@ async def inspect_certificate(
             f"CSR for {shown(details.subject)}, {details.key_type} {details.key_size or ''}; its signature {verdict}."
         )
     return respond(result, summary)
-
-
-LOCAL_READ: Final = ToolAnnotations(
-    read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
-)
-LOCAL_WRITE: Final = ToolAnnotations(
-    read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False
-)
 
 
 def register(server: MCPServer[Any], *, read_only: bool) -> None:

@@ -10,7 +10,7 @@ import httpx2
 import pytest
 
 from frontdoor_mcp.api.auth import BasicToken, BearerToken, Secret
-from frontdoor_mcp.api.client import FrontdoorClient, validate_api_url
+from frontdoor_mcp.api.client import FrontdoorClient
 from frontdoor_mcp.api.errors import (
     BadRequest,
     ConnectFailure,
@@ -22,6 +22,7 @@ from frontdoor_mcp.api.errors import (
     Unauthorized,
     UnexpectedResponse,
 )
+from frontdoor_mcp.api.http import validate_api_url
 from frontdoor_mcp.api.ids import InvalidIdError
 from frontdoor_mcp.api.models import CertificatePage
 from frontdoor_mcp.api.retry import RetryPolicy

@@ -23,8 +23,9 @@ from frontdoor_mcp.api.auth import (
     Secret,
     jwt_expiry,
 )
-from frontdoor_mcp.api.client import FrontdoorClient, is_loopback_host, validate_api_url
+from frontdoor_mcp.api.client import FrontdoorClient
 from frontdoor_mcp.api.errors import Forbidden, OutcomeUnknown, UnexpectedResponse, error_from_response
+from frontdoor_mcp.api.http import is_loopback_host, validate_api_url
 from frontdoor_mcp.sandbox import store as store_module
 from frontdoor_mcp.sandbox.runner import RunningSandbox, main, start_sandbox
 from frontdoor_mcp.sandbox.store import Store

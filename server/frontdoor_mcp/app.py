@@ -14,7 +14,8 @@ from mcp_types import CallToolResult, InputRequiredResult
 from pydantic import ValidationError
 
 from frontdoor_mcp import __version__, prompt_library
-from frontdoor_mcp.api.client import DEFAULT_TIMEOUT, FrontdoorClient
+from frontdoor_mcp.api.client import FrontdoorClient
+from frontdoor_mcp.api.http import DEFAULT_TIMEOUT
 from frontdoor_mcp.api.retry import RetryPolicy
 from frontdoor_mcp.config import Settings
 from frontdoor_mcp.tools import audit, certificates, local

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from frontdoor_mcp.api.auth import BasicToken, BearerToken, ClientCredentials, Credential, Secret
-from frontdoor_mcp.api.client import validate_api_url
+from frontdoor_mcp.api.http import validate_api_url
 from frontdoor_mcp.api.ids import InvalidIdError, validate_frontdoor_id
 
 DEFAULT_API_URL: Final = "https://gateway.production.netfoundry.io/frontdoor"

@@ -4,6 +4,7 @@ one token for many calls, renewal before expiry, once after a 401, and one renew
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import anyio
@@ -12,10 +13,9 @@ from mcp import Client
 
 from frontdoor_mcp.api.auth import RENEW_BEFORE_SECONDS, ClientCredentials, Secret
 from frontdoor_mcp.app import build_server
-from frontdoor_mcp.sandbox import app as sandbox_app
 from frontdoor_mcp.sandbox.faults import Fault
 from frontdoor_mcp.sandbox.runner import RunningSandbox, start_sandbox
-from tests.conftest import connect, sandbox_settings
+from tests.conftest import CANARY_TOKEN, connect, sandbox_settings
 from tests.helpers import make_certificate, ok, text_of
 
 pytestmark = pytest.mark.anyio
@@ -36,17 +36,19 @@ class Clock:
     def advance_to(self, moment: float) -> None:
         self.offset = moment - time.time()
 
-    def time(self) -> float:
-        return self()
+
+@pytest.fixture
+def world() -> Clock:
+    """A clock shared by the client and the sandbox (`start_sandbox(clock=...)`), so the test can let an
+    hour pass: old tokens near their exp, new ones minted at the moved time."""
+    return Clock()
 
 
 @pytest.fixture
-def world(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    """A clock shared by the client and the sandbox's token endpoint and JWT check, so the test can let an
-    hour pass: old tokens near their exp, new ones minted at the moved time."""
-    clock = Clock()
-    monkeypatch.setattr(sandbox_app, "time", clock)
-    return clock
+def sandbox(world: Clock) -> Iterator[RunningSandbox]:
+    """conftest's `sandbox`, on the `world` clock: the real time until a test moves it."""
+    with start_sandbox(token=CANARY_TOKEN, clock=world) as running:
+        yield running
 
 
 def oauth(sandbox: RunningSandbox, clock: Clock | None = None, *, secret: str | None = None) -> ClientCredentials:
@@ -106,7 +108,7 @@ async def test_renewed_when_fewer_than_600_seconds_remain(
 
 async def test_a_short_lived_token_is_renewed_at_half_its_life(world: Clock, tmp_path: Path) -> None:
     """A token issued for under 20 minutes is not renewed on every call (it always has < 600 s left)."""
-    with start_sandbox(token_ttl=120) as sandbox:
+    with start_sandbox(token_ttl=120, clock=world) as sandbox:
         credential = oauth(sandbox, world)
         server = build_server(sandbox_settings(sandbox, tmp_path, credential=credential))
         async with connect(server, "legacy") as client:

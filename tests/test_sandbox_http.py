@@ -20,7 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from frontdoor_mcp.sandbox.app import mint_jwt
+from frontdoor_mcp.sandbox.auth import mint_jwt
 from frontdoor_mcp.sandbox.runner import RunningSandbox, start_sandbox
 from tests.sandbox_curl.clients import new_client
 from tests.sandbox_curl.pems import (
@@ -737,6 +737,33 @@ def test_token_ttl_sets_expiry(raw: httpx2.Client) -> None:
         assert grant["expires_in"] == 1
         claims = _jwt_part(grant["access_token"], 1)
         assert 1 <= claims["exp"] - claims["iat"] <= 2  # exp is rounded up: valid for at least the ttl
+
+
+def test_the_clock_given_is_the_sandbox_time(raw: httpx2.Client) -> None:
+    """`start_sandbox(clock=...)` is every time the sandbox reads: JWT iat/exp and their check, createdAt, what
+    it signs, the request log and the Date header."""
+    now = [1_700_000_000.0]  # 2023-11-14T22:13:20Z
+    moment = datetime.fromtimestamp(now[0], UTC)
+    with start_sandbox(clock=lambda: now[0]) as sandbox:
+        grant = raw.post(
+            sandbox.token_url,
+            data={"grant_type": "client_credentials"},
+            auth=(sandbox.client_id, sandbox.client_secret),
+        )
+        claims = _jwt_part(body(grant)["access_token"], 1)
+        assert (claims["iat"], claims["exp"]) == (1_700_000_000, 1_700_003_600)
+        with new_client(
+            base_url=f"{sandbox.base_url}/{sandbox.frontdoor_id}", headers=bearer(body(grant)["access_token"])
+        ) as client:
+            created = create(client, "signed-at-a-set-time", csr_pem())
+            assert created["createdAt"] == "2023-11-14T22:13:20Z"
+            fetched = client.get(f"/client-certificates/{created['id']}")
+            assert parsedate_to_datetime(fetched.headers["date"]) == moment
+            signed = x509.load_pem_x509_certificate(body(fetched)["value"].encode())
+            assert signed.not_valid_before_utc == moment
+            now[0] += 3600  # the token's exp
+            assert client.get("/client-certificates").status_code == 401
+        assert sorted({r.time for r in sandbox.faults.requests}) == [1_700_000_000.0, 1_700_003_600.0]
 
 
 def test_repr_hides_credentials(sandbox: RunningSandbox) -> None:

@@ -11,11 +11,9 @@ This module holds the handlers and assembles the app; `auth` checks credentials 
 
 from __future__ import annotations
 
-# The clock is read here, through this module's `time`, and handed to auth as `now`: a test moves time for
-# token issuing and JWT checks alike by replacing `time` in this module (tests/test_oauth_renewal.py).
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Literal, NoReturn
 
 from starlette.applications import Starlette
@@ -27,9 +25,9 @@ from starlette.types import ASGIApp
 
 from frontdoor_mcp.sandbox import auth
 from frontdoor_mcp.sandbox.auth import ADMIN_HEADER
-from frontdoor_mcp.sandbox.auth import mint_jwt as mint_jwt  # re-exported: tests mint their own tokens
 from frontdoor_mcp.sandbox.ca import CertificateRequest, SigningCA, certificate_pem
-from frontdoor_mcp.sandbox.faults import ConnectionRegistry, Fault, FaultController, FaultMiddleware
+from frontdoor_mcp.sandbox.fault_middleware import ConnectionRegistry, FaultMiddleware
+from frontdoor_mcp.sandbox.faults import Fault, FaultController
 from frontdoor_mcp.sandbox.openapi import openapi_document
 from frontdoor_mcp.sandbox.responses import (
     ApiError,
@@ -69,6 +67,8 @@ class SandboxConfig:
     admin_token: str = field(repr=False)
     token_ttl: int
     jwt_key: bytes = field(repr=False)
+    clock: Callable[[], float]
+    """The sandbox's one wall clock (epoch seconds): token issuing and checking, signing, timestamps, `Date`."""
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ class SandboxApi:
         """Spring's checks, in its order, up to frontdoor access: authentication (401), the frontdoorId path
         variable (400), Accept (406), then, for a `body`, Content-Type and body (415/400), then access (403)."""
         authorization = request.headers.get("authorization")
-        principal = auth.authenticate(authorization, self.store, jwt_key=self.config.jwt_key, now=time.time())
+        principal = auth.authenticate(authorization, self.store, jwt_key=self.config.jwt_key, now=self.config.clock())
         frontdoor_id = parse_frontdoor_id(str(request.path_params["frontdoor_id"]))
         rep = representation(request.headers.get("accept"))
         given = NO_INPUT
@@ -108,7 +108,8 @@ class SandboxApi:
         """The value to store: an uploaded certificate as given, a CSR replaced by the certificate signed from it."""
         parsed = checked_value(given)
         if isinstance(parsed, CertificateRequest):
-            return certificate_pem(self.config.ca.sign_csr(parsed.csr))
+            now = datetime.fromtimestamp(self.config.clock(), UTC)
+            return certificate_pem(self.config.ca.sign_csr(parsed.csr, now=now))
         return given.value
 
     # certificate endpoints ----------------------------------------------------------------------------
@@ -176,7 +177,7 @@ class SandboxApi:
             self.store,
             jwt_key=self.config.jwt_key,
             token_ttl=self.config.token_ttl,
-            now=time.time(),
+            now=self.config.clock(),
         )
 
     # documents and sandbox control -------------------------------------------------------------------
@@ -274,4 +275,4 @@ def build_app(config: SandboxConfig) -> ASGIApp:
     )
     # Spring 6 no longer matches a trailing slash; Starlette would redirect it. Neither redirects here.
     app.router.redirect_slashes = False
-    return FaultMiddleware(app, config.faults, config.connections)
+    return FaultMiddleware(app, config.faults, config.connections, config.clock)

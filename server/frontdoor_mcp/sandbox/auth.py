@@ -1,7 +1,7 @@
 """Who may call: bearer and Basic credentials, HS256 JWTs, the OAuth2 token endpoint, the admin header.
 
-Nothing here reads the clock: the caller passes `now`, so token issuing and checking share one clock
-(see `app`, which owns it).
+Nothing here reads the clock: the caller passes `now` from the sandbox's one clock (`SandboxConfig.clock`,
+set by `start_sandbox(clock=...)`), so token issuing and checking agree on the time.
 """
 
 from __future__ import annotations
@@ -91,17 +91,23 @@ def authenticate(header: str | None, store: Store, *, jwt_key: bytes, now: float
         return _principal_for(bearer.group("token"), store, jwt_key, now)
     basic = _BASIC.match(header)
     if basic:
-        # RFC 7617: base64(user-id ":" password); the guide puts the API token in the password. The
-        # user-id is not checked: the token alone identifies the user (createdBy comes from the token).
-        try:
-            decoded = base64.b64decode(basic.group("credentials"), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            raise _unauthorized("The Basic credentials are malformed") from None
-        _, colon, token = decoded.partition(":")
-        if not colon or not token:
+        # The guide puts the API token in the Basic password. The user-id is not checked: the token alone
+        # identifies the user (createdBy comes from the token).
+        credentials = _basic_credentials(basic)
+        if credentials is None or not credentials[1]:
             raise _unauthorized("The Basic credentials are malformed")
-        return _principal_for(token, store, jwt_key, now)
+        return _principal_for(credentials[1], store, jwt_key, now)
     raise _unauthorized("The Authorization header is malformed")
+
+
+def _basic_credentials(basic: re.Match[str]) -> tuple[str, str] | None:
+    """RFC 7617: base64(user-id ":" password), from a `_BASIC` match; None if not base64 UTF-8 or no colon."""
+    try:
+        decoded = base64.b64decode(basic.group("credentials"), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    user_id, colon, password = decoded.partition(":")
+    return (user_id, password) if colon else None
 
 
 def _principal_for(token: str, store: Store, jwt_key: bytes, now: float) -> Principal:
@@ -181,16 +187,10 @@ def _client_credentials(header: str | None, form: dict[str, list[str]]) -> list[
     ours) send them raw; accepting both lets a secret holding `+` or `%` work with either convention."""
     if header:
         match = _BASIC.match(header)
-        if not match:
+        raw = _basic_credentials(match) if match else None
+        if raw is None:
             return []
-        try:
-            decoded = base64.b64decode(match.group("credentials"), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            return []
-        client_id, colon, secret = decoded.partition(":")
-        if not colon:
-            return []
-        raw = (client_id, secret)
+        client_id, secret = raw
         form_decoded = (unquote_plus(client_id), unquote_plus(secret))
         return [raw] if form_decoded == raw else [raw, form_decoded]
     return [(form.get("client_id", [None])[0], form.get("client_secret", [None])[0])]

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from frontdoor_mcp.sandbox.store import CertificateRow, SortProperty
+from frontdoor_mcp.sandbox.schema import CertificateRow, SortProperty
 
 JSON_MEDIA = "application/json"
 HAL_MEDIA = "application/hal+json"

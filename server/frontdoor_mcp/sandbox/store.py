@@ -6,7 +6,7 @@ WAL with synchronous=FULL means a commit has reached the disk before the HTTP re
 acknowledged write survives `kill -9` and power loss alike.
 
 Tokens and OAuth client secrets are stored as SHA-256 digests (they are high-entropy random strings,
-so a fast hash is enough); the one exception is the remembered default sandbox identity (see runner).
+so a fast hash is enough); the one exception is the remembered default sandbox identity (see lifecycle).
 """
 
 from __future__ import annotations
@@ -22,77 +22,19 @@ from collections.abc import Callable, Generator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
-SortProperty = Literal["name", "createdAt"]
-SORT_PROPERTIES: tuple[SortProperty, ...] = ("name", "createdAt")
-# Whitelisted ORDER BY terms; the tie-break keeps createdAt order stable when two share a microsecond.
-_ORDER_SQL: dict[SortProperty, tuple[str, ...]] = {"name": ("name",), "createdAt": ("created_us", "seq")}
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS settings (
-    name TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS frontdoors (
-    id TEXT PRIMARY KEY,
-    created_us INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS tokens (
-    token_sha256 TEXT PRIMARY KEY,
-    username TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS token_frontdoors (
-    token_sha256 TEXT NOT NULL REFERENCES tokens(token_sha256),
-    frontdoor_id TEXT NOT NULL REFERENCES frontdoors(id),
-    PRIMARY KEY (token_sha256, frontdoor_id)
-);
-CREATE TABLE IF NOT EXISTS oauth_clients (
-    client_id TEXT PRIMARY KEY,
-    secret_sha256 TEXT NOT NULL,
-    username TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS oauth_client_frontdoors (
-    client_id TEXT NOT NULL REFERENCES oauth_clients(client_id),
-    frontdoor_id TEXT NOT NULL REFERENCES frontdoors(id),
-    PRIMARY KEY (client_id, frontdoor_id)
-);
-CREATE TABLE IF NOT EXISTS certificates (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    frontdoor_id TEXT NOT NULL REFERENCES frontdoors(id),
-    name TEXT NOT NULL,
-    value TEXT NOT NULL,
-    created_us INTEGER NOT NULL,
-    created_by TEXT NOT NULL,
-    updated_us INTEGER,
-    updated_by TEXT,
-    deleted_us INTEGER,
-    deleted_by TEXT
-);
-CREATE INDEX IF NOT EXISTS certificates_by_frontdoor ON certificates (frontdoor_id, deleted_us);
--- One index per sort order, so a page is read in order instead of sorting the whole frontdoor each time.
-CREATE INDEX IF NOT EXISTS certificates_by_created ON certificates (frontdoor_id, deleted_us, created_us, seq);
-CREATE INDEX IF NOT EXISTS certificates_by_name ON certificates (frontdoor_id, deleted_us, name, seq);
-CREATE TABLE IF NOT EXISTS ca (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    key_pem TEXT NOT NULL,
-    certificate_pem TEXT NOT NULL
-);
-"""
-_SCHEMA_VERSION = 1
-
-_CERT_COLUMNS = (
-    "seq, id, frontdoor_id, name, value, created_us, created_by, updated_us, updated_by, deleted_us, deleted_by"
+from frontdoor_mcp.sandbox.schema import (
+    ORDER_SQL,
+    SCHEMA,
+    SCHEMA_VERSION,
+    SELECT_ANY,
+    SELECT_BY_ID,
+    SELECT_LISTED,
+    SELECT_LIVE,
+    CertificateRow,
+    SortProperty,
+    certificate_row,
 )
-
-
-_SELECT = f"SELECT {_CERT_COLUMNS} FROM certificates"  # noqa: S608 (constant column list)
-_SELECT_BY_ID = _SELECT + " WHERE id = ?"
-# List items carry no `value` (the guide), so a page does not read the PEMs at all.
-_SELECT_LISTED = "SELECT " + _CERT_COLUMNS.replace("value", "'' AS value") + " FROM certificates"  # noqa: S608
-_SELECT_ANY = _SELECT + " WHERE id = ? AND frontdoor_id = ?"
-_SELECT_LIVE = _SELECT_ANY + " AND deleted_us IS NULL"
 
 
 @dataclass(frozen=True)
@@ -103,53 +45,17 @@ class Principal:
     frontdoor_ids: frozenset[str]
 
 
-@dataclass(frozen=True)
-class CertificateRow:
-    seq: int
-    id: str
-    frontdoor_id: str
-    name: str
-    value: str
-    created_us: int
-    created_by: str
-    updated_us: int | None
-    updated_by: str | None
-    deleted_us: int | None
-    deleted_by: str | None
-
-
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
-
-
-def _row(values: tuple[object, ...]) -> CertificateRow:
-    seq, cid, fid, name, value, c_us, c_by, u_us, u_by, d_us, d_by = values
-    return CertificateRow(
-        seq=_int(seq),
-        id=str(cid),
-        frontdoor_id=str(fid),
-        name=str(name),
-        value=str(value),
-        created_us=_int(c_us),
-        created_by=str(c_by),
-        updated_us=None if u_us is None else _int(u_us),
-        updated_by=None if u_by is None else str(u_by),
-        deleted_us=None if d_us is None else _int(d_us),
-        deleted_by=None if d_by is None else str(d_by),
-    )
-
-
-def _int(value: object) -> int:
-    if not isinstance(value, int):
-        raise TypeError(f"expected an integer column, got {type(value).__name__}")
-    return value
 
 
 class Store:
     """All sandbox state. Thread-safe: every method takes the one lock."""
 
-    def __init__(self, path: str | Path = ":memory:") -> None:
+    def __init__(self, path: str | Path = ":memory:", clock: Callable[[], float] = time.time) -> None:
+        """`clock`: the wall clock (epoch seconds) the timestamps are read from."""
         self.path = str(path)
+        self._clock = clock
         if self.path != ":memory:":
             # The file holds the CA key and the remembered sandbox token: owner-only from the first byte.
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -162,8 +68,8 @@ class Store:
                 self._conn.execute("PRAGMA synchronous=FULL")
                 self._conn.execute("PRAGMA foreign_keys=ON")
                 self._conn.execute("PRAGMA busy_timeout=5000")
-                self._conn.executescript(_SCHEMA)
-                self._conn.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
+                self._conn.executescript(SCHEMA)
+                self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
                 last = self._conn.execute("SELECT MAX(created_us) FROM certificates").fetchone()[0]
         except BaseException:
             self._conn.close()  # e.g. a file that is not SQLite: no caller will ever get a Store to close
@@ -185,9 +91,12 @@ class Store:
                 raise
             self._conn.execute("COMMIT")
 
+    def _clock_us(self) -> int:
+        return int(self._clock() * 1_000_000)
+
     def _now_us(self) -> int:
         """Wall-clock microseconds, forced strictly increasing so createdAt order equals insertion order."""
-        self._last_us = max(time.time_ns() // 1000, self._last_us + 1)
+        self._last_us = max(self._clock_us(), self._last_us + 1)
         return self._last_us
 
     # settings and CA ------------------------------------------------------------------------------------
@@ -224,7 +133,7 @@ class Store:
 
     def ensure_frontdoor(self, frontdoor_id: str) -> None:
         with self._write() as db:
-            _insert_frontdoor(db, frontdoor_id)
+            self._insert_frontdoor(db, frontdoor_id)
 
     def put_token(self, token: str, username: str, frontdoor_ids: Sequence[str]) -> None:
         """Accept `token` as `username`, adding `frontdoor_ids` (created if new) to what it may use."""
@@ -236,7 +145,7 @@ class Store:
                 (digest, username),
             )
             for fid in frontdoor_ids:
-                _insert_frontdoor(db, fid)
+                self._insert_frontdoor(db, fid)
                 db.execute("INSERT OR IGNORE INTO token_frontdoors VALUES (?, ?)", (digest, fid))
 
     def token_principal(self, token: str) -> Principal | None:
@@ -259,7 +168,7 @@ class Store:
                 (client_id, _digest(secret), username),
             )
             for fid in frontdoor_ids:
-                _insert_frontdoor(db, fid)
+                self._insert_frontdoor(db, fid)
                 db.execute("INSERT OR IGNORE INTO oauth_client_frontdoors VALUES (?, ?)", (client_id, fid))
 
     def oauth_client(self, client_id: str, secret: str | None = None) -> Principal | None:
@@ -297,8 +206,8 @@ class Store:
     def get_any_certificate(self, cert_id: str) -> CertificateRow | None:
         """A certificate by id whatever its frontdoor or state (for inspection in tests and tools)."""
         with self._lock:
-            row = self._conn.execute(_SELECT_BY_ID, (cert_id,)).fetchone()
-        return _row(tuple(row)) if row else None
+            row = self._conn.execute(SELECT_BY_ID, (cert_id,)).fetchone()
+        return certificate_row(tuple(row)) if row else None
 
     def list_certificates(
         self, frontdoor_id: str, orders: Sequence[tuple[SortProperty, bool]], offset: int, limit: int
@@ -306,18 +215,18 @@ class Store:
         """One page of live certificates, ordered by `orders` ((property, descending) pairs), and the total."""
         terms: list[str] = []
         for prop, descending in orders:
-            terms.extend(f"{column} {'DESC' if descending else 'ASC'}" for column in _ORDER_SQL[prop])
+            terms.extend(f"{column} {'DESC' if descending else 'ASC'}" for column in ORDER_SQL[prop])
         terms.append("seq ASC")  # insertion order breaks every remaining tie: pages never overlap or skip
         with self._lock:
             total = self._conn.execute(
                 "SELECT COUNT(*) FROM certificates WHERE frontdoor_id = ? AND deleted_us IS NULL", (frontdoor_id,)
             ).fetchone()[0]
             rows = self._conn.execute(
-                f"{_SELECT_LISTED} WHERE frontdoor_id = ? AND deleted_us IS NULL "
+                f"{SELECT_LISTED} WHERE frontdoor_id = ? AND deleted_us IS NULL "
                 f"ORDER BY {', '.join(terms)} LIMIT ? OFFSET ?",
                 (frontdoor_id, limit, offset),
             ).fetchall()
-        return [_row(tuple(r)) for r in rows], int(total)
+        return [certificate_row(tuple(r)) for r in rows], int(total)
 
     def update_certificate(
         self, frontdoor_id: str, cert_id: str, username: str, *, name: str | None = None, value: str | None = None
@@ -351,17 +260,14 @@ class Store:
             )
             return self._select(db, frontdoor_id, cert_id, live=False)
 
+    def _insert_frontdoor(self, db: sqlite3.Connection, frontdoor_id: str) -> None:
+        db.execute("INSERT OR IGNORE INTO frontdoors (id, created_us) VALUES (?, ?)", (frontdoor_id, self._clock_us()))
+
     @staticmethod
     def _select(db: sqlite3.Connection, frontdoor_id: str, cert_id: str, *, live: bool) -> CertificateRow | None:
-        sql = _SELECT_LIVE if live else _SELECT_ANY
+        sql = SELECT_LIVE if live else SELECT_ANY
         row = db.execute(sql, (cert_id, frontdoor_id)).fetchone()
-        return _row(tuple(row)) if row else None
-
-
-def _insert_frontdoor(db: sqlite3.Connection, frontdoor_id: str) -> None:
-    db.execute(
-        "INSERT OR IGNORE INTO frontdoors (id, created_us) VALUES (?, ?)", (frontdoor_id, time.time_ns() // 1000)
-    )
+        return certificate_row(tuple(row)) if row else None
 
 
 def _missing(cert_id: str) -> CertificateRow:

@@ -15,7 +15,7 @@ from starlette.requests import Request
 
 from frontdoor_mcp.sandbox.ca import CertificateRequest, ParsedValue, PemError, parse_value
 from frontdoor_mcp.sandbox.responses import JSON_MEDIA, ApiError, bad_request
-from frontdoor_mcp.sandbox.store import SORT_PROPERTIES, SortProperty
+from frontdoor_mcp.sandbox.schema import SORT_PROPERTIES, SortProperty
 
 MAX_BODY_BYTES = 1024 * 1024
 """Request bodies above this get 413. Spring sets no limit for JSON; the gateway in front of it does."""

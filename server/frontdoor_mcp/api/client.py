@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, Literal, TypeVar
+from typing import Any, Final, Literal, TypeVar, Unpack
 from urllib.parse import quote
 
 import anyio
-import httpx2
 from pydantic import ValidationError
 
 from frontdoor_mcp.api.auth import Credential
@@ -22,7 +21,7 @@ from frontdoor_mcp.api.errors import (
     TransportFailure,
     UnexpectedResponse,
 )
-from frontdoor_mcp.api.http import DEFAULT_TIMEOUT, ApiHttp
+from frontdoor_mcp.api.http import ApiHttp, HttpOptions
 from frontdoor_mcp.api.ids import validate_certificate_id, validate_frontdoor_id
 from frontdoor_mcp.api.models import (
     Certificate,
@@ -31,7 +30,6 @@ from frontdoor_mcp.api.models import (
     CreatedCertificate,
     DeletedCertificate,
 )
-from frontdoor_mcp.api.retry import RetryPolicy
 
 SortOrder = Literal["name,asc", "name,desc", "createdAt,asc", "createdAt,desc"]
 
@@ -65,20 +63,8 @@ class Updated:
 class FrontdoorClient:
     """The operations of the API. Every path is built from validated ids; `ApiHttp` sends it."""
 
-    def __init__(
-        self,
-        base_url: str,
-        credential: Credential | None,
-        *,
-        transport: httpx2.AsyncBaseTransport | None = None,
-        timeout: httpx2.Timeout = DEFAULT_TIMEOUT,
-        retry: RetryPolicy | None = None,
-        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
-        accept: str = "application/json",
-    ) -> None:
-        self._http = ApiHttp(
-            base_url, credential, transport=transport, timeout=timeout, retry=retry, sleep=sleep, accept=accept
-        )
+    def __init__(self, base_url: str, credential: Credential | None, **options: Unpack[HttpOptions]) -> None:
+        self._http = ApiHttp(base_url, credential, **options)
         self.base_url = self._http.base_url
         self.credential = credential
 

@@ -9,7 +9,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, TypedDict
 from urllib.parse import urlsplit
 
 import anyio
@@ -60,6 +60,16 @@ def validate_api_url(url: str) -> str:
     if parts.username or parts.password or parts.query or parts.fragment:
         raise ValueError("FRONTDOOR_API_URL must not carry credentials, a query or a fragment")
     return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+
+
+class HttpOptions(TypedDict, total=False):
+    """How requests are sent; tests replace the network (`transport`) and the waiting (`sleep`)."""
+
+    transport: httpx2.AsyncBaseTransport | None
+    timeout: httpx2.Timeout
+    retry: RetryPolicy | None
+    sleep: Callable[[float], Awaitable[None]]
+    accept: str
 
 
 class ApiHttp:

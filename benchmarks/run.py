@@ -154,8 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     print(report.markdown(report.rows(results)))
     print()
     if args.quick:
-        print("Quick run: 1,000 certificates are only 10 pages, so `all_pages` waits 3 latencies against 10 (at most")
-        print("about ×3.3); the ×5 listing target is for the full run's 10,000 (13 waits against 100).")
+        print("Quick run: 1,000 certificates are only 10 pages, so `all_pages` waits 2 latencies against 10")
+        print("(at most about ×5, less the server's own time); the ×5 target is for the full run's 10,000")
+        print("(7 waits against 100, with 16 pages in flight).")
     print(f"Machine: {machine(load_before)}.")
     command = "uv run python benchmarks/run.py" + (" --quick" if args.quick else "")
     print(f"Total benchmark time {elapsed:.0f} s. Reproduce: `{command}`")

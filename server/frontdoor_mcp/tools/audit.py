@@ -15,7 +15,7 @@ from frontdoor_mcp.api.errors import FrontdoorError, NotFound
 from frontdoor_mcp.api.ids import InvalidIdError
 from frontdoor_mcp.tools.annotations import API_READ
 from frontdoor_mcp.tools.arguments import FrontdoorIdArg
-from frontdoor_mcp.tools.messages import describe_failure, tool_error
+from frontdoor_mcp.tools.messages import api_errors, describe_failure, tool_error
 from frontdoor_mcp.tools.respond import respond, shown, shown_id
 from frontdoor_mcp.tools.state import AppState, app_state
 
@@ -66,10 +66,8 @@ async def find_expiring_client_certificates(
     state = app_state(ctx)
     frontdoor = state.frontdoor(frontdoor_id)
     now = datetime.now(UTC)
-    try:
+    with api_errors(state):
         items, total = await state.client.list_all_certificates(frontdoor, max_items=MAX_AUDITED)
-    except FrontdoorError as exc:
-        raise tool_error(exc, state) from None
     found: list[ExpiringCertificate] = []
     undecodable: list[ExpiringCertificate] = []
     limiter = anyio.CapacityLimiter(FETCH_CONCURRENCY)

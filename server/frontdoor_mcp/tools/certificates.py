@@ -27,7 +27,7 @@ from frontdoor_mcp.tools.arguments import (
     NameArg,
     OptionalNameArg,
 )
-from frontdoor_mcp.tools.messages import describe_failure, tool_error
+from frontdoor_mcp.tools.messages import api_errors, describe_failure
 from frontdoor_mcp.tools.pem_input import checked_certificate, checked_csr
 from frontdoor_mcp.tools.records import (
     announce_recovery,
@@ -69,7 +69,7 @@ async def list_client_certificates(
     """
     state = app_state(ctx)
     frontdoor = state.frontdoor(frontdoor_id)
-    try:
+    with api_errors(state):
         if all_pages:
 
             async def progress(done: int, total: int) -> None:
@@ -102,8 +102,6 @@ async def list_client_certificates(
                 all_pages=False,
                 next_page=listing.page + 1 if listing.page + 1 < listing.total_pages else None,
             )
-    except FrontdoorError as exc:
-        raise tool_error(exc, state) from None
     return respond(result, list_text(result))
 
 
@@ -119,10 +117,8 @@ async def get_client_certificate(
     """
     state = app_state(ctx)
     frontdoor = state.frontdoor(frontdoor_id)
-    try:
+    with api_errors(state, certificate_id=certificate_id):
         certificate = await state.client.get_certificate(frontdoor, certificate_id)
-    except FrontdoorError as exc:
-        raise tool_error(exc, state, certificate_id=certificate_id) from None
     record = record_of(certificate)
     return respond(record, record_text("Client certificate", record))
 
@@ -147,10 +143,8 @@ async def upload_client_certificate(
     state = app_state(ctx)
     frontdoor = state.frontdoor(frontdoor_id)
     checked = checked_certificate(certificate_pem, certificate_path)
-    try:
+    with api_errors(state):
         created = await state.client.create_certificate(frontdoor, name, checked.pem)
-    except FrontdoorError as exc:
-        raise tool_error(exc, state) from None
     record = record_of(created.certificate, pem=checked.pem, decoded=checked.details, warnings=checked.warnings)
     record.recovered = created.recovered
     await announce_recovery(ctx, record)
@@ -184,10 +178,8 @@ async def create_client_certificate_from_csr(
     checked = checked_csr(csr_pem, csr_path)
     if save_certificate_to is not None:
         check_new_file(save_certificate_to, "save_certificate_to")
-    try:
+    with api_errors(state):
         created = await state.client.create_certificate(frontdoor, name, checked.pem)
-    except FrontdoorError as exc:
-        raise tool_error(exc, state) from None
     # The certificate exists from here on. What fails next is said in the result, not raised: an error
     # would hide the new id and invite the model to create the certificate a second time.
     notes: list[str] = []
@@ -231,12 +223,10 @@ async def update_client_certificate(
     checked = None
     if certificate_pem is not None or certificate_path is not None:
         checked = checked_certificate(certificate_pem, certificate_path)
-    try:
+    with api_errors(state, certificate_id=certificate_id):
         updated = await state.client.patch_certificate(
             frontdoor, certificate_id, name=name, value=checked.pem if checked else None
         )
-    except FrontdoorError as exc:
-        raise tool_error(exc, state, certificate_id=certificate_id) from None
     record = record_of(updated.certificate, warnings=checked.warnings if checked else None)
     record.recovered = updated.recovered
     await announce_recovery(ctx, record)
@@ -259,10 +249,8 @@ async def replace_client_certificate(
     state = app_state(ctx)
     frontdoor = state.frontdoor(frontdoor_id)
     checked = checked_certificate(certificate_pem, certificate_path)
-    try:
+    with api_errors(state, certificate_id=certificate_id):
         certificate = await state.client.put_certificate(frontdoor, certificate_id, name=name, value=checked.pem)
-    except FrontdoorError as exc:
-        raise tool_error(exc, state, certificate_id=certificate_id) from None
     record = record_of(certificate, warnings=checked.warnings)
     return respond(record, record_text("Replaced client certificate", record))
 

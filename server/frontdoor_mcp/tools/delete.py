@@ -22,7 +22,7 @@ from frontdoor_mcp.tools.arguments import (
     CertificateIdArg,
     FrontdoorIdArg,
 )
-from frontdoor_mcp.tools.messages import tool_error
+from frontdoor_mcp.tools.messages import api_errors, tool_error
 from frontdoor_mcp.tools.respond import notify, respond, shown, shown_id
 from frontdoor_mcp.tools.results import DeleteResult
 from frontdoor_mcp.tools.state import AppState, app_state
@@ -50,10 +50,8 @@ async def _confirm_delete(
     question, and what the user is shown is its real name."""
     state = app_state(ctx)
     frontdoor = state.frontdoor(frontdoor_id)
-    try:
+    with api_errors(state, certificate_id=certificate_id):
         certificate = await state.client.get_certificate(frontdoor, certificate_id)
-    except FrontdoorError as exc:
-        raise tool_error(exc, state, certificate_id=certificate_id) from None
     capabilities = ctx.client_capabilities
     elicitation = capabilities.elicitation if capabilities is not None else None
     if elicitation is not None and (elicitation.form is not None or elicitation.url is None):

@@ -7,6 +7,8 @@ No token, header or response body is ever part of a message.
 from __future__ import annotations
 
 import re
+from collections.abc import Generator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Final
 
@@ -40,6 +42,15 @@ _VALUE_MUST_BE = re.compile(
 
 def tool_error(exc: FrontdoorError, state: AppState, *, certificate_id: str | None = None) -> ToolError:
     return ToolError(describe_failure(exc, state, certificate_id=certificate_id))
+
+
+@contextmanager
+def api_errors(state: AppState, *, certificate_id: str | None = None) -> Generator[None]:
+    """Around an API call in a tool: any `FrontdoorError` leaves as the tool error that explains it."""
+    try:
+        yield
+    except FrontdoorError as exc:
+        raise tool_error(exc, state, certificate_id=certificate_id) from None
 
 
 def describe_failure(exc: FrontdoorError, state: AppState, *, certificate_id: str | None = None) -> str:

@@ -1,205 +1,172 @@
-"""The markdown table: each figure beside its reference, the target, and whether the target is met."""
+"""The printed report: where and how the run was made, the markdown table, and a line per unmet target.
+
+Every figure is shown as `median [p10–p90]` of its raw samples; a difference or ratio is the median of the
+per-round differences or ratios, with their own p10–p90.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
-from scenarios import KEY_TYPES, ColdRun
-from stats import Paired, median, percentile
+from results import Comparison, Row, Run, Series, Target, Unit
+from stats import Spread
 
-FRONTDOOR: Final = "frontdoor-mcp"
-TIME: Final = "mcp-server-time"
-BARE: Final = "bare MCPServer"
-
-COLD_RATIO_TARGET: Final = 1.00
-COLD_OVER_BARE_TARGET_S: Final = 0.050
-CALL_OVERHEAD_TARGET_S: Final = 0.0015
-CSR_EC_P256_TARGET_S: Final = 0.003
-LISTING_SPEEDUP_TARGET: Final = 5.0
-RSS_OVER_TIME_TARGET_KIB: Final = 15 * 1024
+_HEADER: Final = ("measure", "frontdoor-mcp", "reference", "difference or ratio", "target", "met")
+LEGEND: Final = (
+    "Each figure is `median [p10–p90]` over the rounds or calls named; a difference or ratio is the median "
+    "[p10–p90] of the per-round differences or ratios (the two sides of a round were measured side by side, "
+    "in a random order). Rows marked *for scale* compare unlike work and carry no target. A target is met when "
+    'the median meets it; "spread crosses the target" says the target lies between p10 and p90.'
+)
 
 
-@dataclass(frozen=True)
-class SessionResults:
-    """What one persistent frontdoor-mcp session measured; `rss_kib` is VmHWM at named points."""
-
-    calls: Paired
-    bare_calls: list[float]
-    csr: dict[str, Paired]
-    listing: Paired
-    listing_floor: Paired
-    listing_count: int
-    latency_s: float
-    rss_kib: dict[str, int]
-
-
-@dataclass(frozen=True)
-class Results:
-    cold: dict[str, list[ColdRun]]
-    session: SessionResults
+def value(number: float, unit: Unit, *, signed: bool = False, bare: bool = False) -> str:
+    """`number` shown in `unit`; `bare`: without the unit's symbol (inside a spread that follows it)."""
+    sign = "+" if signed else ""
+    if unit == "x":
+        shown = f"{number:.2f}" if abs(number) < 10 else f"{number:.1f}"
+        return shown if bare else f"×{shown}"
+    if unit == "ms":
+        shown = f"{number:{sign}.{2 if abs(number) < 10 else 1}f}"
+    elif unit == "s":
+        shown = f"{number:{sign}.{3 if abs(number) < 1 else 2}f}"
+    elif unit in ("MiB", "%"):
+        shown = f"{number:{sign}.1f}"
+    else:
+        shown = f"{number:{sign},.0f}"
+    return shown if bare or unit == "count" else f"{shown} {unit}"
 
 
-Row = tuple[str, str, str, str, str, str]
-_HEADER: Final[Row] = ("measure", FRONTDOOR, "reference", "difference", "target", "met")
+def resolution(number: float, unit: Unit) -> float:
+    """The smallest step `value` shows for `number`: two figures closer than this print the same."""
+    if unit in ("ms", "x"):
+        return 0.01 if abs(number) < 10 else 0.1
+    if unit == "s":
+        return 0.001 if abs(number) < 1 else 0.01
+    if unit in ("MiB", "%"):
+        return 0.1
+    return 1.0
 
 
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f} ms"
+def figure(spread: Spread, unit: Unit, *, signed: bool = False) -> str:
+    """`median [p10–p90]`, the unit shown once."""
+    middle = value(spread.median, unit, signed=signed)
+    if spread.n == 1:
+        return f"{middle} (1 sample)"
+    low, high = value(spread.p10, unit, signed=signed, bare=True), value(spread.p90, unit, signed=signed, bare=True)
+    return f"{middle} [{low} – {high}]"
 
 
-def signed_ms(seconds: float) -> str:
-    return f"{seconds * 1000:+.1f} ms"
+def series_cell(series: Series) -> str:
+    shown = figure(series.spread(), series.unit)
+    return f"{series.label} {shown}" if series.label else shown
 
 
-def mib(kib: float) -> str:
-    return f"{kib / 1024:.1f} MiB"
+def comparison_cell(comparison: Comparison) -> str:
+    shown = figure(comparison.spread(), comparison.unit, signed=comparison.kind == "difference")
+    if comparison.kind == "speedup":
+        return f"{shown} faster"
+    return shown
 
 
-def verdict(met: bool) -> str:
-    return "yes" if met else "**NO**"
+def target_cell(target: Target) -> str:
+    op = "≤" if target.op == "<=" else "≥"
+    signed = target.unit in ("ms", "MiB") and target.value > 0
+    return f"{op} {value(target.value, target.unit, signed=signed)}"
 
 
-def with_p99(samples: Sequence[float]) -> str:
-    return f"{ms(median(samples))} (p99 {ms(percentile(samples, 0.99))})"
+def crosses(row: Row) -> bool:
+    """Whether the target lies inside the p10–p90 spread of the row's headline samples: met or not at the
+    median, a good share of the rounds said the opposite."""
+    headline = row.headline()
+    if row.target is None or headline is None:
+        return False
+    spread = headline.spread()
+    return spread.n > 1 and spread.p10 < row.target.value < spread.p90
 
 
-def rows(results: Results) -> list[Row]:
-    return [
-        *_cold_rows(results.cold),
-        _call_row(results.session.calls),
-        _bare_call_row(results.session.bare_calls),
-        *_csr_rows(results.session.csr),
-        _listing_row(results.session),
-        _listing_floor_row(results.session),
-        *_rss_rows(results),
-    ]
+def verdict(row: Row) -> str:
+    if row.na is not None:
+        return "n/a" if row.target is not None else "—"
+    met = row.met()
+    if met is None:
+        return "—"
+    shown = "yes" if met else "**NO**"
+    return f"{shown} (spread crosses the target)" if crosses(row) else shown
 
 
-def _cold_rows(cold: dict[str, list[ColdRun]]) -> list[Row]:
-    ours, time_, bare = ([run.seconds for run in cold[label]] for label in (FRONTDOOR, TIME, BARE))
-    vs_time, vs_bare = Paired(ours, time_), Paired(ours, bare)
-    ratio, extra = vs_time.median_ratio(), vs_bare.median_difference()
-    runs = vs_time.runs
-    return [
-        (
-            f"cold start, spawn → initialize → tools/list (median of {runs})",
-            ms(median(ours)),
-            f"{TIME} {ms(median(time_))}",
-            f"×{ratio:.2f} (median ratio)",
-            f"≤ ×{COLD_RATIO_TARGET:.2f}",
-            verdict(ratio <= COLD_RATIO_TARGET),
-        ),
-        (
-            "cold start: what frontdoor-mcp adds to the SDK",
-            ms(median(ours)),
-            f"{BARE} (one echo tool) {ms(median(bare))}",
-            f"{signed_ms(extra)} (median difference)",
-            f"≤ {ms(COLD_OVER_BARE_TARGET_S)}",
-            verdict(extra <= COLD_OVER_BARE_TARGET_S),
-        ),
-    ]
+def cells(row: Row, note_number: int | None = None) -> tuple[str, str, str, str, str, str]:
+    measure = f"for scale: {row.measure}" if row.for_scale else row.measure
+    if note_number is not None:
+        measure = f"{measure} (note {note_number})"
+    target = "for scale" if row.for_scale else ("—" if row.target is None else target_cell(row.target))
+    if row.na is not None:
+        return (measure, f"n/a: {row.na}", "—", "—", target, verdict(row))
+    ours = "—"
+    others: list[str] = []
+    if row.subject is not None:
+        if row.subject_is_ours:
+            ours = series_cell(row.subject)
+        else:
+            others.append(series_cell(row.subject))
+    if row.reference is not None:
+        others.append(series_cell(row.reference))
+    joined = " vs ".join(others) if others else "—"
+    difference = "—" if row.comparison is None else comparison_cell(row.comparison)
+    return (measure, ours, joined, difference, target, verdict(row))
 
 
-def _call_row(calls: Paired) -> Row:
-    added = calls.median_difference()
-    return (
-        f"`get_client_certificate` over stdio, {calls.runs} calls",
-        with_p99(calls.subject),
-        f"raw GET, kept-alive httpx2 {with_p99(calls.reference)}",
-        f"{signed_ms(added)} per call (median difference)",
-        f"≤ {ms(CALL_OVERHEAD_TARGET_S)}",
-        verdict(added <= CALL_OVERHEAD_TARGET_S),
-    )
-
-
-def _bare_call_row(samples: list[float]) -> Row:
-    return (
-        f"for scale: `tools/call` of the {BARE}'s echo tool, {len(samples)} calls",
-        "—",
-        with_p99(samples),
-        "—",
-        "—",
-        "—",
-    )
-
-
-def _csr_rows(csr: dict[str, Paired]) -> list[Row]:
-    found: list[Row] = []
-    for key_type in KEY_TYPES:
-        if key_type not in csr:
-            continue
-        pair = csr[key_type]
-        ours = median(pair.subject)
-        target, met = ("—", "—")
-        if key_type == "ec-p256":
-            target, met = f"≤ {ms(CSR_EC_P256_TARGET_S)}", verdict(ours <= CSR_EC_P256_TARGET_S)
-        found.append(
-            (
-                f"`generate_csr` {key_type} round trip (median of {pair.runs})",
-                ms(ours),
-                f"`openssl req -new -newkey` process {ms(median(pair.reference))}",
-                signed_ms(pair.median_difference()),
-                target,
-                met,
-            )
-        )
-    return found
-
-
-def _listing_row(results: SessionResults) -> Row:
-    pair = results.listing
-    ours, theirs = median(pair.subject), median(pair.reference)
-    speedup = theirs / ours
-    return (
-        f"list {results.listing_count:,} certificates, {ms(results.latency_s)} latency/request (median of {pair.runs})",
-        f"`all_pages=true` {ours:.2f} s",
-        f"page by page, httpx2 {theirs:.2f} s",
-        f"×{speedup:.1f} faster",
-        f"≥ ×{LISTING_SPEEDUP_TARGET:.0f}",
-        verdict(speedup >= LISTING_SPEEDUP_TARGET),
-    )
-
-
-def _listing_floor_row(results: SessionResults) -> Row:
-    pair = results.listing_floor
-    ours, theirs = median(pair.subject), median(pair.reference)
-    return (
-        f"for scale: the same listing with no added latency (median of {pair.runs})",
-        f"`all_pages=true` {ours:.2f} s",
-        f"page by page, httpx2 {theirs:.2f} s",
-        f"×{theirs / ours:.1f}",
-        "—",
-        "—",
-    )
-
-
-def _rss_rows(results: Results) -> list[Row]:
-    peak = {label: median([run.peak_rss_kib for run in runs]) for label, runs in results.cold.items()}
-    over_time = peak[FRONTDOOR] - peak[TIME]
-    found: list[Row] = [
-        (
-            "peak RSS (VmHWM) after initialize + tools/list",
-            mib(peak[FRONTDOOR]),
-            f"{TIME} {mib(peak[TIME])}; {BARE} {mib(peak[BARE])}",
-            f"{over_time / 1024:+.1f} MiB vs {TIME}",
-            f"≤ +{mib(RSS_OVER_TIME_TARGET_KIB)}",
-            verdict(over_time <= RSS_OVER_TIME_TARGET_KIB),
-        )
-    ]
-    found.extend(
-        (f"peak RSS of the benchmark session, {point}", mib(kib), "—", "—", "—", "—")
-        for point, kib in results.session.rss_kib.items()
-    )
-    return found
-
-
-def markdown(table: Sequence[Row]) -> str:
+def table(rows: Sequence[Row]) -> tuple[str, list[str]]:
+    """The markdown table, and the numbered notes its rows refer to."""
     lines = [_line(_HEADER), "|" + "---|" * len(_HEADER)]
-    lines.extend(_line(row) for row in table)
-    return "\n".join(lines)
+    notes: list[str] = []
+    for row in rows:
+        number = None
+        if row.note:
+            notes.append(row.note)
+            number = len(notes)
+        lines.append(_line(cells(row, number)))
+    return "\n".join(lines), [f"{number}. {note}" for number, note in enumerate(notes, start=1)]
 
 
-def _line(cells: Sequence[str]) -> str:
-    return "| " + " | ".join(cells) + " |"
+def unmet(rows: Sequence[Row]) -> list[str]:
+    """One line per target not met, and per targeted measure that could not be made."""
+    lines: list[str] = []
+    for row in rows:
+        if row.target is None:
+            continue
+        if row.na is not None:
+            lines.append(f"- Not measured: {row.measure}: {row.na} (target {target_cell(row.target)}).")
+            continue
+        headline = row.headline()
+        if headline is None:
+            continue
+        shown = comparison_cell(headline) if isinstance(headline, Comparison) else series_cell(headline)
+        if row.met() is False:
+            lines.append(f"- **Not met**: {row.measure}: {shown.strip()}; target {target_cell(row.target)}.")
+        elif crosses(row):
+            lines.append(
+                f"- Met at the median, but the target lies inside the samples' p10–p90: {row.measure}: "
+                f"{shown.strip()}; target {target_cell(row.target)}."
+            )
+    return lines
+
+
+def render(run: Run) -> str:
+    meta: dict[str, Any] = run.meta
+    header = [str(line) for line in meta.get("header", [])]
+    shown, notes = table(run.rows)
+    parts = ["\n".join(f"- {line}" for line in header), LEGEND, shown]
+    if notes:
+        parts.append("Notes:\n\n" + "\n".join(notes))
+    misses = unmet(run.rows)
+    parts.append("\n".join(misses) if misses else "Every target with a figure is met.")
+    footer = [str(line) for line in meta.get("footer", [])]
+    if footer:
+        parts.append("\n".join(footer))
+    return "\n\n".join(parts) + "\n"
+
+
+def _line(row: Sequence[str]) -> str:
+    return "| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |"

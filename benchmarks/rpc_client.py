@@ -63,10 +63,17 @@ class StdioServer:
 
     def peak_rss_kib(self) -> int:
         """`VmHWM` of the live process: its peak resident set size so far, in KiB."""
+        return self._status_kib("VmHWM")
+
+    def rss_kib(self) -> int:
+        """`VmRSS` of the live process: its resident set size now, in KiB."""
+        return self._status_kib("VmRSS")
+
+    def _status_kib(self, name: str) -> int:
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(name + ":"):
                 return int(line.split()[1])
-        raise RpcError("no VmHWM in /proc/<pid>/status")
+        raise RpcError(f"no {name} in /proc/<pid>/status")
 
     def stderr_tail(self, limit: int = 2000) -> str:
         return self._stderr_path.read_bytes()[-limit:].decode("utf-8", "replace")
@@ -131,10 +138,14 @@ class StdioServer:
 
     def call_tool(self, name: str, arguments: JsonObject, timeout_s: float = 60.0) -> JsonObject:
         """The tool's result; a result with `isError` raises, so a benchmark never times a failure."""
-        result = self.request("tools/call", {"name": name, "arguments": arguments}, timeout_s=timeout_s)
+        result = self.call_tool_raw(name, arguments, timeout_s)
         if result.get("isError"):
             raise RpcError(f"{name} failed: {json.dumps(result.get('content'))[:500]}")
         return result
+
+    def call_tool_raw(self, name: str, arguments: JsonObject, timeout_s: float = 60.0) -> JsonObject:
+        """The tool's result as it came, `isError` or not."""
+        return self.request("tools/call", {"name": name, "arguments": arguments}, timeout_s=timeout_s)
 
     # framing ------------------------------------------------------------------------------------------
 

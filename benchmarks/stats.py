@@ -1,4 +1,4 @@
-"""Order statistics for the benchmark samples, and the paired comparisons the table reports."""
+"""Order statistics of the benchmark samples: every figure is a median with its p10-p90 spread."""
 
 from __future__ import annotations
 
@@ -13,31 +13,38 @@ def median(samples: Sequence[float]) -> float:
 
 
 def percentile(samples: Sequence[float], fraction: float) -> float:
-    """Nearest-rank percentile: the smallest sample with at least `fraction` of the samples at or below it."""
+    """Nearest-rank percentile: the smallest sample with at least `fraction` of the samples at or below it.
+    With 3 samples p10 is the smallest and p90 the largest: a few samples give a wide, honest spread."""
     ordered = sorted(samples)
     rank = max(1, math.ceil(fraction * len(ordered)))
-    return ordered[rank - 1]
+    return float(ordered[rank - 1])
 
 
 @dataclass(frozen=True)
-class Paired:
-    """Interleaved samples of a subject (ours) and a reference, taken in rounds: subject[i] beside reference[i]."""
+class Spread:
+    """The median of some samples and the p10-p90 interval around it."""
 
-    subject: list[float]
-    reference: list[float]
+    median: float
+    p10: float
+    p90: float
+    n: int
 
-    def __post_init__(self) -> None:
-        if not self.subject or len(self.subject) != len(self.reference):
-            raise ValueError("paired samples need the same, non-zero number of subject and reference samples")
+    def overlaps(self, other: Spread) -> bool:
+        """Whether the two p10-p90 intervals share a point: the two figures agree within their spreads."""
+        return self.p10 <= other.p90 and other.p10 <= self.p90
 
-    @property
-    def runs(self) -> int:
-        return len(self.subject)
 
-    def median_difference(self) -> float:
-        """Median over rounds of subject - reference: robust to drift in machine load during the run."""
-        return median([s - r for s, r in zip(self.subject, self.reference, strict=True)])
+def spread(samples: Sequence[float]) -> Spread:
+    if not samples:
+        raise ValueError("a spread needs at least one sample")
+    return Spread(median(samples), percentile(samples, 0.10), percentile(samples, 0.90), len(samples))
 
-    def median_ratio(self) -> float:
-        """Median over rounds of subject / reference."""
-        return median([s / r for s, r in zip(self.subject, self.reference, strict=True)])
+
+def differences(subject: Sequence[float], reference: Sequence[float]) -> list[float]:
+    """Per-round subject - reference (samples taken side by side, in the same round)."""
+    return [s - r for s, r in zip(subject, reference, strict=True)]
+
+
+def ratios(subject: Sequence[float], reference: Sequence[float]) -> list[float]:
+    """Per-round subject / reference."""
+    return [s / r for s, r in zip(subject, reference, strict=True)]

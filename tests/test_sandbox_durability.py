@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import os
-import queue
 import signal
 import socket
 import sqlite3
 import stat
-import subprocess
-import sys
 import threading
 import time
 import uuid
-from collections.abc import Generator
-from contextlib import closing, contextmanager
+from contextlib import AbstractContextManager, closing
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import Any, cast
 
 import httpx2
 import pytest
@@ -24,6 +20,7 @@ import pytest
 from frontdoor_mcp.sandbox.runner import default_db_path, start_sandbox
 from tests.sandbox_curl.clients import new_client
 from tests.sandbox_curl.pems import certificate_pem, csr_pem
+from tests.sandbox_curl.process import SandboxProcess, spawned
 
 CERTS = "/client-certificates"
 
@@ -117,49 +114,8 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class _Sandbox:
-    """`python -m frontdoor_mcp.sandbox.runner` in a subprocess, its stdout drained by a thread."""
-
-    def __init__(self, db: Path, port: int, frontdoor_id: str, token: str) -> None:
-        args = [sys.executable, "-m", "frontdoor_mcp.sandbox.runner", "--db", str(db), "--port", str(port)]
-        args += ["--frontdoor-id", frontdoor_id, "--token", token]
-        self.process = subprocess.Popen(
-            args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "NO_COLOR": "1"}
-        )
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.banner: list[str] = []
-        for stream in (self.process.stdout, self.process.stderr):
-            threading.Thread(target=self._drain, args=(stream,), daemon=True).start()
-
-    def _drain(self, stream: IO[str] | None) -> None:
-        assert stream is not None
-        for line in stream:
-            self.lines.put(line)
-
-    def wait_ready(self, timeout: float = 15.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=0.1)
-            except queue.Empty:
-                assert self.process.poll() is None, f"sandbox exited early: {self.banner}"
-                continue
-            self.banner.append(line.rstrip("\n"))
-            if line.startswith("Press Ctrl+C"):
-                return
-        raise AssertionError(f"sandbox not ready in {timeout}s: {self.banner}")
-
-
-@contextmanager
-def _spawned(db: Path, port: int, frontdoor_id: str, token: str) -> Generator[_Sandbox, None, None]:
-    sandbox = _Sandbox(db, port, frontdoor_id, token)
-    try:
-        sandbox.wait_ready()
-        yield sandbox
-    finally:
-        if sandbox.process.poll() is None:
-            sandbox.process.kill()
-        sandbox.process.wait(timeout=10)
+def _spawned(db: Path, port: int, frontdoor_id: str, token: str) -> AbstractContextManager[SandboxProcess]:
+    return spawned(["--db", str(db), "--port", str(port), "--frontdoor-id", frontdoor_id, "--token", token])
 
 
 @pytest.mark.slow

@@ -37,7 +37,7 @@ _CERTIFICATE = "CERTIFICATE"
 _CSR_LABELS = frozenset({"CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"})
 
 
-class PemError(ValueError):
+class RejectedValue(ValueError):
     """A `value` the API rejects with 400 invalid_request; the message is safe to return to the caller."""
 
 
@@ -66,13 +66,13 @@ def parse_value(value: str) -> ParsedValue:
     """
     labels = _PEM_BEGIN.findall(value)
     if not labels:
-        raise PemError("value must be a PEM-encoded CERTIFICATE or CERTIFICATE REQUEST")
+        raise RejectedValue("value must be a PEM-encoded CERTIFICATE or CERTIFICATE REQUEST")
     first = labels[0]
     if first != _CERTIFICATE and first not in _CSR_LABELS:
-        raise PemError(f"value must be a CERTIFICATE or CERTIFICATE REQUEST PEM block, not {_label(first)}")
+        raise RejectedValue(f"value must be a CERTIFICATE or CERTIFICATE REQUEST PEM block, not {_label(first)}")
     for label in labels[1:]:
         if first in _CSR_LABELS or label != _CERTIFICATE:
-            raise PemError(
+            raise RejectedValue(
                 f"value must hold a single CERTIFICATE REQUEST or only CERTIFICATE blocks, found {_label(label)}"
             )
     data = value.encode("utf-8", errors="replace")
@@ -80,21 +80,21 @@ def parse_value(value: str) -> ParsedValue:
         try:
             return UploadedCertificate(x509.load_pem_x509_certificate(data))
         except ValueError:
-            raise PemError("value is not a parsable PEM CERTIFICATE") from None
+            raise RejectedValue("value is not a parsable PEM CERTIFICATE") from None
     try:
         csr = x509.load_pem_x509_csr(data)
     except ValueError:
-        raise PemError("value is not a parsable PEM CERTIFICATE REQUEST") from None
+        raise RejectedValue("value is not a parsable PEM CERTIFICATE REQUEST") from None
     try:
         valid = csr.is_signature_valid
     except (UnsupportedAlgorithm, InvalidSignature, ValueError):
         valid = False
     if not valid:
-        raise PemError("value is a CERTIFICATE REQUEST whose signature does not verify")
+        raise RejectedValue("value is a CERTIFICATE REQUEST whose signature does not verify")
     try:
         _ = csr.extensions  # parsed lazily; a malformed extension would otherwise fail later, while signing
     except ValueError:
-        raise PemError("value is a CERTIFICATE REQUEST with malformed extensions") from None
+        raise RejectedValue("value is a CERTIFICATE REQUEST with malformed extensions") from None
     return CertificateRequest(csr)
 
 
@@ -146,17 +146,25 @@ class SigningCA:
         )
         return key_pem, self.certificate.public_bytes(serialization.Encoding.PEM)
 
-    def sign_csr(self, csr: x509.CertificateSigningRequest, now: datetime | None = None) -> x509.Certificate:
-        """Sign as the guide documents: the CSR's subject, key and SANs; EKU serverAuth; the listed key usages."""
+    def sign_csr(
+        self,
+        csr: x509.CertificateSigningRequest,
+        now: datetime | None = None,
+        *,
+        subject: x509.Name | None = None,
+        validity: timedelta = SIGNED_VALIDITY,
+    ) -> x509.Certificate:
+        """Sign as the guide documents: the CSR's key and SANs; EKU serverAuth; the listed key usages. The
+        subject is the CSR's unless `subject` is given (a request token fixes parts of it)."""
         start = _second(now or datetime.now(UTC))
         builder = (
             x509.CertificateBuilder()
-            .subject_name(csr.subject)
+            .subject_name(csr.subject if subject is None else subject)
             .issuer_name(CA_NAME)
             .public_key(csr.public_key())
             .serial_number(x509.random_serial_number())
             .not_valid_before(start)
-            .not_valid_after(start + SIGNED_VALIDITY)
+            .not_valid_after(start + validity)
             # Exactly the documented bits, even though keyCertSign without a CA basic constraint is unusual:
             # the sandbox reproduces what the guide says NetFoundry issues, not what it should issue.
             .add_extension(_key_usage(digital_signature=True, key_cert_sign=True, crl_sign=True), critical=True)
@@ -194,3 +202,14 @@ def _second(moment: datetime) -> datetime:
 
 def certificate_pem(certificate: x509.Certificate) -> str:
     return certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+def sample_certificate_pem(ca: SigningCA, common_name: str, now: datetime) -> str:
+    """A certificate `ca` signed for a fresh key (thrown away): a realistic `value` for seeded certificates."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
+        .sign(key, hashes.SHA256())
+    )
+    return certificate_pem(ca.sign_csr(csr, now=now))

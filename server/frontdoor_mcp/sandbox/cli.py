@@ -1,12 +1,14 @@
 """The sandbox in the foreground: `frontdoor-mcp sandbox` and `python -m frontdoor_mcp.sandbox.runner`.
 
-Starts a sandbox on a database that outlives it, prints how to reach it, and serves until SIGINT/SIGTERM.
+Both take the options `add_sandbox_arguments` defines (one definition for the two entry points) and run
+`run_sandbox_command`: start a sandbox on a database that outlives it, print how to reach it and a client
+configuration to paste, and serve until SIGINT/SIGTERM.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
+import json
 import signal
 import sqlite3
 import sys
@@ -15,7 +17,10 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from frontdoor_mcp.sandbox.lifecycle import RunningSandbox, start_sandbox
+from frontdoor_mcp.sandbox.lifecycle import PortInUse, RunningSandbox, start_sandbox
+from frontdoor_mcp.sandbox.options import add_sandbox_arguments
+
+_PROG = "frontdoor-mcp sandbox"
 
 
 def default_db_path() -> Path:
@@ -28,22 +33,40 @@ def default_db_path() -> Path:
     return folder / "sandbox.db"
 
 
+def run_sandbox_command(args: argparse.Namespace) -> int:
+    """Run the sandbox as `add_sandbox_arguments` parsed it. Returns the exit status."""
+    return serve_forever(
+        host=args.sandbox_host,
+        port=args.sandbox_port,
+        db_path=args.sandbox_db,
+        frontdoor_id=args.sandbox_frontdoor_id,
+        token=args.sandbox_token,
+        client_id=args.sandbox_client_id,
+        client_secret=args.sandbox_client_secret,
+        token_ttl=args.sandbox_token_ttl,
+        admin_token=args.sandbox_admin_token,
+        share_provisioning_s=args.sandbox_share_provisioning_s,
+    )
+
+
 def serve_forever(
-    host: str,
-    port: int,
-    db_path: str | Path | None,
-    frontdoor_id: str | None,
-    token: str | None,
-    client_id: str | None,
-    client_secret: str | None,
-    token_ttl: int,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    db_path: str | Path | None = None,
+    frontdoor_id: str | None = None,
+    token: str | None = None,
+    client_id: str | None = None,
+    client_secret: str | None = None,
+    token_ttl: int = 3600,
     *,
     admin_token: str | None = None,
+    share_provisioning_s: float = 2.0,
 ) -> int:
-    """Run the sandbox in the foreground until SIGINT/SIGTERM (call from the main thread). Returns 0.
+    """Run the sandbox in the foreground until SIGINT/SIGTERM (call from the main thread). Returns 0, or 1
+    (cannot start) or 2 (not a sandbox database) after a one-line message on stderr.
 
     Prints the base URL, frontdoor id and token: the sandbox's own throwaway credentials, shown so a
-    person can curl it. This is the one place the project prints a token.
+    person can curl it or paste the client configuration. This is the one place the project prints a token.
     """
     path = Path(db_path) if db_path is not None else default_db_path()
     try:
@@ -59,14 +82,28 @@ def serve_forever(
             log_level="info",
             admin_token=admin_token,
             standalone=True,
+            share_provisioning_s=share_provisioning_s,
         )
+    except PortInUse as exc:
+        kept = f", kept with {path}," if exc.kept else ""
+        print(
+            f"{_PROG}: cannot start: port {exc.port}{kept} is in use; "
+            "choose another with --port N, or --port 0 for a new free one",
+            file=sys.stderr,
+        )
+        return 1
     except (OSError, ValueError) as exc:
-        print(f"frontdoor-mcp sandbox: cannot start: {exc}", file=sys.stderr)
+        print(f"{_PROG}: cannot start: {exc}", file=sys.stderr)
         return 1
     except sqlite3.DatabaseError as exc:
         # A file that is not SQLite, or another program's database: one line, not a traceback.
-        print(f"frontdoor-mcp sandbox: cannot start: {path} is not a sandbox database ({exc})", file=sys.stderr)
+        print(f"{_PROG}: cannot start: {path} is not a sandbox database ({exc})", file=sys.stderr)
         return 2
+    _serve_until_signalled(sandbox, path)
+    return 0
+
+
+def _serve_until_signalled(sandbox: RunningSandbox, path: Path) -> None:
     stop = threading.Event()
 
     def on_signal(_signum: int, _frame: FrameType | None) -> None:
@@ -76,17 +113,26 @@ def serve_forever(
         sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)
     }
     try:
-        print(_banner(sandbox, path), flush=True)
+        print(banner(sandbox, path), flush=True)
         while not stop.wait(0.5):
             pass
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         sandbox.stop()
-    return 0
 
 
-def _banner(sandbox: RunningSandbox, path: Path) -> str:
+def client_configuration(sandbox: RunningSandbox) -> dict[str, Any]:
+    """The `mcpServers` entry that points frontdoor-mcp at this sandbox (Claude Desktop, VS Code, Cursor)."""
+    env = {
+        "FRONTDOOR_API_URL": sandbox.base_url,
+        "FRONTDOOR_ID": sandbox.frontdoor_id,
+        "NETFOUNDRY_API_TOKEN": sandbox.token,
+    }
+    return {"mcpServers": {"frontdoor-sandbox": {"command": "frontdoor-mcp", "env": env}}}
+
+
+def banner(sandbox: RunningSandbox, path: Path) -> str:
     list_url = f"{sandbox.base_url}/{sandbox.frontdoor_id}/client-certificates"
     return "\n".join(
         [
@@ -97,7 +143,9 @@ def _banner(sandbox: RunningSandbox, path: Path) -> str:
             f"  OAuth2 client: {sandbox.client_id} / {sandbox.client_secret} at {sandbox.token_url}",
             f"  Admin token:   {sandbox.admin_token} (X-Sandbox-Admin header, for /_sandbox/faults)",
             f"  OpenAPI:       {sandbox.root_url}/openapi.json",
-            f"  Database:      {path}",
+            f"  Database:      {path} (delete it, or pass --db, to start fresh)",
+            "Client configuration (Claude Desktop, VS Code) for frontdoor-mcp against this sandbox:",
+            json.dumps(client_configuration(sandbox), indent=2),
             "Try:",
             f'  curl -s -H "Authorization: Bearer {sandbox.token}" -H "Accept: application/json" "{list_url}"',
             "Press Ctrl+C to stop.",
@@ -106,28 +154,13 @@ def _banner(sandbox: RunningSandbox, path: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """`python -m frontdoor_mcp.sandbox.runner`: the same command without the frontdoor-mcp CLI."""
+    from frontdoor_mcp import __version__
+
     parser = argparse.ArgumentParser(
         prog="python -m frontdoor_mcp.sandbox.runner",
         description="Run the Frontdoor sandbox in the foreground: `frontdoor-mcp sandbox` without the CLI.",
     )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    parser.add_argument("--db", default=None, help="SQLite file (default: in the user data dir)")
-    parser.add_argument("--frontdoor-id", default=None)
-    parser.add_argument("--token", default=None)
-    parser.add_argument("--client-id", default=None)
-    parser.add_argument("--client-secret", default=None)
-    parser.add_argument("--token-ttl", type=int, default=3600)
-    parser.add_argument("--admin-token", default=os.environ.get("FRONTDOOR_SANDBOX_ADMIN_TOKEN"))
-    args = parser.parse_args(argv)
-    return serve_forever(
-        args.host,
-        args.port,
-        args.db,
-        args.frontdoor_id,
-        args.token,
-        args.client_id,
-        args.client_secret,
-        args.token_ttl,
-        admin_token=args.admin_token,
-    )
+    parser.add_argument("-V", "--version", action="version", version=f"frontdoor-mcp {__version__}")
+    add_sandbox_arguments(parser)
+    return run_sandbox_command(parser.parse_args(argv))

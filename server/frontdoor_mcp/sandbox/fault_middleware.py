@@ -13,6 +13,7 @@ import asyncio
 import json
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from email.utils import formatdate
 from http import HTTPStatus
 from typing import cast
@@ -20,12 +21,14 @@ from typing import cast
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from frontdoor_mcp.sandbox.faults import Fault, FaultController, FaultKind, RequestRecord
+from frontdoor_mcp.sandbox.redaction import redact_path
 
 ADMIN_PREFIX = "/_sandbox"
 _DROP_WAIT_S = 2.0
 _MALFORMED_BODY = b'{"content": [{"id": "cert-<<sandbox fault: this body is not JSON>>'
 
 _STATUS_ERRORS = {429: "too_many_requests", 500: "internal_error", 503: "service_unavailable"}
+_ANSWERED_INSTEAD: frozenset[FaultKind] = frozenset({"status", "html_error", "rate_limit"})
 
 
 class ConnectionRegistry:
@@ -66,6 +69,17 @@ class ConnectionRegistry:
             transport.abort()
 
 
+@dataclass(frozen=True)
+class _Exchange:
+    """One request on its way through the faults: the ASGI triple, the Date skew, and how to log it."""
+
+    scope: Scope
+    receive: Receive
+    send: Send
+    offset: float
+    log: Callable[[int | None], None]
+
+
 def http_date(epoch_s: float) -> str:
     """RFC 7231 IMF-fixdate, e.g. `Mon, 15 Jan 2024 10:30:00 GMT`."""
     return formatdate(epoch_s, usegmt=True)
@@ -98,60 +112,69 @@ class FaultMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        method = str(scope["method"])
         path = str(scope["path"])
-        started = self.clock()
         if path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/"):
             # The control plane is neither faulted nor logged: it must work to undo faults and read the log.
             await self.app(scope, receive, self._dated(send, 0.0, None))
             return
-
-        plan = self.controller.take(method, path)
-        offset = plan.clock.clock_offset_s if plan.clock else 0.0
+        method = str(scope["method"])
+        started = self.clock()
+        plan = self.controller.take(method, path, now=started)
         outcome = plan.outcome
         kind: FaultKind | None = outcome.kind if outcome else (plan.clock.kind if plan.clock else None)
         if plan.latency is not None:
             kind = kind or "latency"
             await asyncio.sleep(plan.latency.latency_s)
+        # The log shows the path with any request token masked, as an access log would.
+        logged_path = redact_path(path)
 
         def log(status: int | None) -> None:
-            self.controller.record(RequestRecord(method, path, status, started, kind))
+            self.controller.record(RequestRecord(method, logged_path, status, started, kind))
 
+        exchange = _Exchange(scope, receive, send, plan.clock.clock_offset_s if plan.clock else 0.0, log)
         if outcome is None:
-            logged: list[bool] = []
-
-            def log_once(status: int) -> None:
-                # Logged before the first byte goes out, so a client that has its answer sees it in the log.
-                if not logged:
-                    logged.append(True)
-                    log(status)
-
-            try:
-                await self.app(scope, receive, self._dated(send, offset, log_once))
-            finally:
-                log_once(500)
-            return
-
-        if outcome.kind == "drop_before":
+            await self._pass_through(exchange)
+        elif outcome.kind == "drop_before":
             log(None)
             await self._drop(scope, receive)
-            return
-        if outcome.kind in ("status", "html_error"):
-            await _drain(receive)
-            status, headers, body = _fault_response(outcome)
-            log(status)
-            await self._send(send, status, headers, body, offset)
-            return
+        elif outcome.kind in _ANSWERED_INSTEAD:
+            await self._answer_instead(exchange, outcome)
+        else:
+            await self._alter_response(exchange, outcome)
 
-        # The remaining outcomes act on the real response: run the handler (its write commits), buffer it.
+    async def _pass_through(self, exchange: _Exchange) -> None:
+        """No outcome fault: the app answers, dated (and skewed by a clock_offset fault)."""
+        logged: list[bool] = []
+
+        def log_once(status: int) -> None:
+            # Logged before the first byte goes out, so a client that has its answer sees it in the log.
+            if not logged:
+                logged.append(True)
+                exchange.log(status)
+
+        try:
+            await self.app(exchange.scope, exchange.receive, self._dated(exchange.send, exchange.offset, log_once))
+        finally:
+            log_once(500)
+
+    async def _answer_instead(self, exchange: _Exchange, outcome: Fault) -> None:
+        """status, html_error, rate_limit: the fault answers and the app never sees the request."""
+        await _drain(exchange.receive)
+        status, headers, body = _fault_response(outcome)
+        exchange.log(status)
+        await self._send(exchange.send, status, headers, body, exchange.offset)
+
+    async def _alter_response(self, exchange: _Exchange, outcome: Fault) -> None:
+        """drop_after, malformed_json, truncated_json: the app runs (its write commits), its answer is
+        buffered, then lost or spoilt."""
         captured = _Captured()
         try:
-            await self.app(scope, receive, captured.send)
+            await self.app(exchange.scope, exchange.receive, captured.send)
         finally:
             if outcome.kind == "drop_after":
-                log(None)
+                exchange.log(None)
         if outcome.kind == "drop_after":
-            await self._drop(scope, receive)
+            await self._drop(exchange.scope, exchange.receive)
             return
         status, headers, body = captured.status, captured.headers, captured.body
         if outcome.kind == "malformed_json":
@@ -160,8 +183,8 @@ class FaultMiddleware:
             headers.append((b"content-type", b"application/json"))
         else:  # truncated_json: a well-framed HTTP message whose JSON stops halfway
             body = body[: len(body) // 2]
-        log(status)
-        await self._send(send, status, _set_length(headers, len(body)), body, offset)
+        exchange.log(status)
+        await self._send(exchange.send, status, _set_length(headers, len(body)), body, exchange.offset)
 
     def _dated(self, send: Send, offset: float, on_status: Callable[[int], None] | None) -> Send:
         async def dated_send(message: Message) -> None:
@@ -238,6 +261,8 @@ def _fault_response(fault: Fault) -> tuple[int, list[tuple[bytes, bytes]], bytes
     else:
         error = _STATUS_ERRORS.get(status, phrase.lower().replace(" ", "_").replace("-", "_"))
         message = f"{phrase} (sandbox fault injection)"
+        if fault.kind == "rate_limit":
+            message = f"Rate limit exceeded: retry after {fault.retry_after} s (sandbox fault injection)"
         body = json.dumps({"error": error, "message": message}).encode()
         headers.append((b"content-type", b"application/json"))
     headers.append((b"content-length", str(len(body)).encode("ascii")))

@@ -1,8 +1,8 @@
 """Fault injection: what a test asks the sandbox to do to requests, and the log of what it served.
 
 Tests use it to put a client through what a real gateway does to it: slowness, 429/5xx with
-Retry-After, connections dropped before or after the write, bodies that are not JSON or are cut short,
-HTML error pages, and a skewed clock. Faults are matched by method and path, applied to a given number
+Retry-After, a rate limit, connections dropped before or after the write, bodies that are not JSON or are
+cut short, HTML error pages, and a skewed clock. Faults are matched by method and path, applied to a given number
 of requests, and never to the `/_sandbox` control endpoints (which must keep working to clear them).
 
 This module is the model (`Fault`, `RequestRecord`) and the thread-safe `FaultController` holding them;
@@ -11,13 +11,25 @@ This module is the model (`Fault`, `RequestRecord`) and the thread-safe `FaultCo
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Literal, cast, get_args
 
+from frontdoor_mcp.sandbox.rate_limit import TokenBucket, retry_after_seconds
+
 FaultKind = Literal[
-    "latency", "status", "drop_before", "drop_after", "malformed_json", "truncated_json", "html_error", "clock_offset"
+    "latency",
+    "status",
+    "drop_before",
+    "drop_after",
+    "malformed_json",
+    "truncated_json",
+    "html_error",
+    "clock_offset",
+    "rate_limit",
 ]
 FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
 _MODIFIERS: frozenset[FaultKind] = frozenset({"latency", "clock_offset"})
@@ -27,7 +39,12 @@ _MODIFIERS: frozenset[FaultKind] = frozenset({"latency", "clock_offset"})
 @dataclass
 class Fault:
     """One fault rule: `kind` applied to the next `times` requests (None: until cleared) whose method is
-    `method` (None: any) and whose path (without the query) contains `path_contains` (None: any)."""
+    `method` (None: any) and whose path (without the query) contains `path_contains` (None: any).
+
+    `rate_limit` admits the matching requests through a token bucket (`rate_per_s`, `burst` at once; burst
+    defaults to the whole requests per second, at least 1) and answers 429 past it, with Retry-After the
+    whole seconds until a request would be admitted. Its `times` counts the requests it refuses, so a rate
+    limit meant to last is given `times=None`."""
 
     kind: FaultKind
     method: str | None = None
@@ -37,6 +54,8 @@ class Fault:
     status: int = 503
     retry_after: str | None = None
     clock_offset_s: float = 0.0
+    rate_per_s: float = 0.0
+    burst: int | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -49,6 +68,15 @@ class Fault:
             raise ValueError("status must be an HTTP status code (100-599)")
         if self.retry_after is not None and not _is_header_safe(self.retry_after):
             raise ValueError("retry_after must be a printable header value")
+        if self.kind == "rate_limit" and not 0.0 < self.rate_per_s <= 1_000_000.0:
+            raise ValueError("rate_per_s must be a number above 0 (requests per second) for rate_limit")
+        if self.burst is not None and self.burst < 1:
+            raise ValueError("burst must be at least 1, or None for the rate's whole requests per second")
+
+    @property
+    def bucket_size(self) -> int:
+        """How many requests a rate limit admits at once."""
+        return self.burst if self.burst is not None else max(1, math.floor(self.rate_per_s))
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method.upper() == method.upper()) and (
@@ -77,6 +105,8 @@ class Fault:
             status=_int(obj, "status", 503),
             retry_after=_opt_str(obj, "retry_after"),
             clock_offset_s=_num(obj, "clock_offset_s", 0.0),
+            rate_per_s=_num(obj, "rate_per_s", 0.0),
+            burst=_opt_int(obj, "burst", None),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -140,28 +170,38 @@ class FaultPlan:
     outcome: Fault | None = None
 
 
+@dataclass
+class _Active:
+    """A fault in force: the rule (its `times` counting down) and, for a rate limit, its bucket."""
+
+    fault: Fault
+    bucket: TokenBucket | None = None
+
+
 class FaultController:
     """Thread-safe: tests drive it from their own thread while the server runs in another."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._faults: list[Fault] = []
+        self._active: list[_Active] = []
         self._requests: list[RequestRecord] = []
 
     def add(self, fault: Fault) -> None:
+        copy = replace(fault)  # a copy: `times` counts down here, not in the caller's object
+        bucket = TokenBucket.full(fault.rate_per_s, fault.bucket_size) if fault.kind == "rate_limit" else None
         with self._lock:
-            self._faults.append(replace(fault))  # a copy: `times` counts down here, not in the caller's object
+            self._active.append(_Active(copy, bucket))
 
     def clear(self) -> None:
         """Remove every fault (the request log is kept; see clear_requests)."""
         with self._lock:
-            self._faults.clear()
+            self._active.clear()
 
     @property
     def faults(self) -> list[Fault]:
         """The active faults (copies), `times` showing what is left."""
         with self._lock:
-            return [replace(f) for f in self._faults]
+            return [replace(a.fault) for a in self._active]
 
     @property
     def requests(self) -> list[RequestRecord]:
@@ -185,16 +225,27 @@ class FaultController:
         with self._lock:
             self._requests.append(record)
 
-    def take(self, method: str, path: str) -> FaultPlan:
-        """Pick the first matching fault of each category and use up one of its `times`."""
-        chosen: dict[str, Fault] = {}
+    def take(self, method: str, path: str, now: float | None = None) -> FaultPlan:
+        """Pick the first matching fault of each category and use up one of its `times`. A rate limit that
+        admits the request leaves the outcome to the next matching fault; one that refuses it becomes the
+        outcome, as a 429 with its Retry-After. `now`: the sandbox clock (rate limits run on it)."""
+        moment = time.time() if now is None else now
+        chosen: dict[str, tuple[_Active, Fault]] = {}
         with self._lock:
-            for fault in self._faults:
+            for active in self._active:
+                fault = active.fault
                 slot = fault.kind if fault.kind in _MODIFIERS else "outcome"
-                if slot not in chosen and fault.matches(method, path):
-                    chosen[slot] = fault
-            for fault in chosen.values():
-                if fault.times is not None:
-                    fault.times -= 1
-            self._faults = [f for f in self._faults if f.times is None or f.times > 0]
-        return FaultPlan(latency=chosen.get("latency"), clock=chosen.get("clock_offset"), outcome=chosen.get("outcome"))
+                if slot in chosen or not fault.matches(method, path):
+                    continue
+                if active.bucket is not None:
+                    wait = active.bucket.take(moment)
+                    if wait is None:
+                        continue
+                    fault = replace(fault, status=429, retry_after=str(retry_after_seconds(wait)))
+                chosen[slot] = (active, fault)
+            for active, _ in chosen.values():
+                if active.fault.times is not None:
+                    active.fault.times -= 1
+            self._active = [a for a in self._active if a.fault.times is None or a.fault.times > 0]
+        plan = {slot: fault for slot, (_, fault) in chosen.items()}
+        return FaultPlan(latency=plan.get("latency"), clock=plan.get("clock_offset"), outcome=plan.get("outcome"))

@@ -1,13 +1,16 @@
-"""Start and stop a sandbox: its identity and state, its app, and uvicorn serving it on a loopback socket.
+"""Start and stop a sandbox: its identity and keys, its app, and uvicorn serving it on a loopback socket.
 
 `start_sandbox` is what tests and `frontdoor-mcp --sandbox` use, and what the foreground command
-(`cli.serve_forever`) runs; the `RunningSandbox` it returns is the handle that stops it.
+(`cli.serve_forever`) runs; the `RunningSandbox` it returns is the handle that stops it, and the test
+support that sets up a scene (tokens, OAuth clients, request tokens, shares, many certificates).
 """
 
 from __future__ import annotations
 
+import errno
 import re
 import secrets
+import socket
 import time
 import uuid
 from collections.abc import Callable
@@ -20,30 +23,40 @@ from frontdoor_mcp.sandbox.auth import B64TOKEN
 from frontdoor_mcp.sandbox.ca import SigningCA
 from frontdoor_mcp.sandbox.fault_middleware import ConnectionRegistry
 from frontdoor_mcp.sandbox.faults import FaultController
+from frontdoor_mcp.sandbox.issuer import SigningKey
+from frontdoor_mcp.sandbox.scene import Scene
 from frontdoor_mcp.sandbox.server_thread import ServerThread, bind
-from frontdoor_mcp.sandbox.store import Store
+from frontdoor_mcp.sandbox.store import DEFAULT_SCOPES, Store
 from frontdoor_mcp.sandbox.validation import is_uuid
 
 DEFAULT_USERNAME = "user-sandbox"
+PORT_SETTING = "port"
 _TOKEN_CHARS = re.compile(rf"^{B64TOKEN}$")  # what a Bearer header can carry, so the API accepts the token
 
 
+class PortInUse(OSError):
+    """The port the sandbox was to listen on is taken. `kept`: it was the port remembered with the database
+    (no port was asked for), so choosing another is the way out."""
+
+    def __init__(self, port: int, *, kept: bool) -> None:
+        super().__init__(errno.EADDRINUSE, f"port {port} is already in use")
+        self.port = port
+        self.kept = kept
+
+
 @dataclass
-class RunningSandbox:
+class RunningSandbox(Scene):
     """A sandbox serving on loopback. Credentials are kept out of the repr."""
 
     root_url: str
     base_url: str
-    frontdoor_id: str
     token: str = field(repr=False)
-    username: str
     admin_token: str = field(repr=False)
     client_id: str
     client_secret: str = field(repr=False)
     token_url: str
     faults: FaultController
     ca_certificate_pem: str = field(repr=False)  # the signing CA, for clients that verify what it signs
-    store: Store = field(repr=False)
     db_path: str | None
     _server: ServerThread = field(repr=False)
     _stopped: bool = field(default=False, repr=False)
@@ -59,7 +72,7 @@ class RunningSandbox:
     def add_frontdoor(self, frontdoor_id: str | None = None) -> str:
         """Another frontdoor, which this sandbox's token may NOT use (for 403 tests). Returns its id."""
         fid = _frontdoor_id(frontdoor_id)
-        self.store.ensure_frontdoor(fid)
+        self.store.ensure_frontdoor(fid, self.username)
         return fid
 
     def add_token(self, frontdoor_ids: list[str], user: str = DEFAULT_USERNAME, token: str | None = None) -> str:
@@ -67,6 +80,20 @@ class RunningSandbox:
         value = _token(token)
         self.store.put_token(value, user, [_frontdoor_id(f) for f in frontdoor_ids])
         return value
+
+    def add_oauth_client(
+        self,
+        client_id: str,
+        secret: str,
+        *,
+        scopes: list[str] | tuple[str, ...],
+        frontdoor_ids: list[str] | None = None,
+        user: str = DEFAULT_USERNAME,
+    ) -> None:
+        """Register an OAuth client that may be granted `scopes` (and gets them all when it asks for none).
+        Its tokens, used on the sandbox API, may use `frontdoor_ids` (None: this sandbox's frontdoor)."""
+        fids = [self.frontdoor_id] if frontdoor_ids is None else [_frontdoor_id(f) for f in frontdoor_ids]
+        self.store.put_oauth_client(client_id, secret, user, fids, tuple(scopes))
 
     def __enter__(self) -> RunningSandbox:
         return self
@@ -95,10 +122,61 @@ def _token_factory() -> str:
     return _token(None)
 
 
+@dataclass(frozen=True)
+class _Identity:
+    """Who the sandbox is: its default frontdoor, bearer token and OAuth client."""
+
+    frontdoor_id: str
+    token: str = field(repr=False)
+    client_id: str
+    client_secret: str = field(repr=False)
+
+
+def _identity(
+    store: Store, frontdoor_id: str | None, token: str | None, client_id: str | None, client_secret: str | None
+) -> _Identity:
+    """Without explicit values, the identity is created once per database and reused on restarts (an
+    in-memory database is new each time, so that means random values there)."""
+    identity = _Identity(
+        frontdoor_id=_frontdoor_id(frontdoor_id or store.setting("default_frontdoor_id", lambda: str(uuid.uuid4()))),
+        token=_token(token or store.setting("default_token", _token_factory)),
+        client_id=client_id or store.setting("default_client_id", lambda: "sbx-client-" + secrets.token_hex(8)),
+        client_secret=client_secret or store.setting("default_client_secret", lambda: secrets.token_urlsafe(32)),
+    )
+    store.put_token(identity.token, DEFAULT_USERNAME, [identity.frontdoor_id])
+    store.put_oauth_client(
+        identity.client_id, identity.client_secret, DEFAULT_USERNAME, [identity.frontdoor_id], DEFAULT_SCOPES
+    )
+    return identity
+
+
+def _keys(store: Store, now: Callable[[], float]) -> tuple[SigningCA, str, SigningKey]:
+    """The CA (and its certificate PEM) and the token signing key: generated once per database, then kept."""
+    key_pem, cert_pem = store.ca_pem(lambda: SigningCA.generate(datetime.fromtimestamp(now(), UTC)).to_pem())
+    signing_key = SigningKey.from_pem(store.setting("jwt_es256_key", lambda: SigningKey.generate().to_pem()))
+    return SigningCA.from_pem(key_pem, cert_pem), cert_pem.decode("ascii"), signing_key
+
+
+def _listen(host: str, port: int | None, store: Store) -> tuple[socket.socket, str]:
+    """Bind `port`; None: the port kept with the database (a free one the first time). The port bound is
+    kept for the next start. A taken port is PortInUse."""
+    kept = store.get_setting(PORT_SETTING) if port is None else None
+    wanted = int(kept) if kept is not None else (port or 0)
+    try:
+        sock, root_url = bind(host, wanted)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise PortInUse(wanted, kept=kept is not None) from None
+        raise
+    if not store.database.in_memory:
+        store.put_setting(PORT_SETTING, str(sock.getsockname()[1]))
+    return sock, root_url
+
+
 def start_sandbox(
     *,
     host: str = "127.0.0.1",
-    port: int = 0,
+    port: int | None = 0,
     db_path: str | Path | None = None,
     frontdoor_id: str | None = None,
     token: str | None = None,
@@ -109,48 +187,45 @@ def start_sandbox(
     admin_token: str | None = None,
     clock: Callable[[], float] | None = None,
     standalone: bool = False,
+    share_provisioning_s: float = 2.0,
 ) -> RunningSandbox:
     """Serve the sandbox in a daemon thread; returns once it accepts connections. `db_path=None`: in memory.
 
+    `port`: 0 a free port; None the port kept with the database (a free one the first time; PortInUse if it
+    is taken now). With a database file, the port bound is kept for the next start.
     `clock` (epoch seconds, default `time.time`) is the sandbox's one wall clock: JWT `iat`/`exp` and their
-    check, the certificates it signs, createdAt/updatedAt/deletedAt, the request log and the `Date` header
-    (which a clock_offset fault shifts from it). A test moves the sandbox's time by passing its own.
+    check, the certificates it signs, createdAt/updatedAt/deletedAt, token expiry, share provisioning
+    (`share_provisioning_s` after creation a share reads ACTIVE), rate limits, the request log and the `Date`
+    header (which a clock_offset fault shifts from it). A test moves the sandbox's time by passing its own.
     `standalone`: log like any uvicorn server (the `frontdoor-mcp sandbox` command); embedded, the
     default, leaves the host's logging and stdout alone.
     """
     if token_ttl < 1:
         raise ValueError("token_ttl must be at least 1 second")
+    if share_provisioning_s < 0:
+        raise ValueError("share_provisioning_s must not be negative")
     now = time.time if clock is None else clock
     store = Store(db_path if db_path is not None else ":memory:", clock=now)
-    sock = None
+    sock: socket.socket | None = None
     try:
-        # Without explicit values, the identity is created once per database and reused on restarts (an
-        # in-memory database is new each time, so that means random values there).
-        fid = _frontdoor_id(frontdoor_id or store.setting("default_frontdoor_id", lambda: str(uuid.uuid4())))
-        bearer = _token(token or store.setting("default_token", _token_factory))
-        cid = client_id or store.setting("default_client_id", lambda: "sbx-client-" + secrets.token_hex(8))
-        csecret = client_secret or store.setting("default_client_secret", lambda: secrets.token_urlsafe(32))
-        store.put_token(bearer, DEFAULT_USERNAME, [fid])
-        store.put_oauth_client(cid, csecret, DEFAULT_USERNAME, [fid])
-        key_pem, cert_pem = store.ca_pem(lambda: SigningCA.generate(datetime.fromtimestamp(now(), UTC)).to_pem())
-        jwt_key = bytes.fromhex(store.setting("jwt_hs256_key", lambda: secrets.token_hex(32)))
-        faults = FaultController()
-        connections = ConnectionRegistry()
+        identity = _identity(store, frontdoor_id, token, client_id, client_secret)
+        ca, ca_pem, signing_key = _keys(store, now)
+        sock, root_url = _listen(host, port, store)
+        faults, connections = FaultController(), ConnectionRegistry()
         admin = admin_token or secrets.token_urlsafe(24)
-        app = build_app(
-            SandboxConfig(
-                store=store,
-                ca=SigningCA.from_pem(key_pem, cert_pem),
-                faults=faults,
-                connections=connections,
-                admin_token=admin,
-                token_ttl=token_ttl,
-                jwt_key=jwt_key,
-                clock=now,
-            )
+        config = SandboxConfig(
+            store=store,
+            ca=ca,
+            faults=faults,
+            connections=connections,
+            admin_token=admin,
+            token_ttl=token_ttl,
+            signing_key=signing_key,
+            issuer=root_url,
+            clock=now,
+            share_provisioning_s=share_provisioning_s,
         )
-        sock, root_url = bind(host, port)
-        server = ServerThread(app, sock, connections, log_level=log_level, standalone=standalone)
+        server = ServerThread(build_app(config), sock, connections, log_level=log_level, standalone=standalone)
         server.start()
     except BaseException:
         if sock is not None:
@@ -158,18 +233,22 @@ def start_sandbox(
         store.close()
         raise
     return RunningSandbox(
+        store=store,
+        ca=ca,
+        signing_key=signing_key,
+        clock=now,
+        frontdoor_id=identity.frontdoor_id,
+        username=DEFAULT_USERNAME,
+        issuer=root_url,
         root_url=root_url,
         base_url=root_url + "/frontdoor",
-        frontdoor_id=fid,
-        token=bearer,
-        username=DEFAULT_USERNAME,
+        token=identity.token,
         admin_token=admin,
-        client_id=cid,
-        client_secret=csecret,
+        client_id=identity.client_id,
+        client_secret=identity.client_secret,
         token_url=root_url + "/oauth/token",
         faults=faults,
-        ca_certificate_pem=cert_pem.decode("ascii"),
-        store=store,
+        ca_certificate_pem=ca_pem,
         db_path=None if db_path is None else str(db_path),
         _server=server,
     )

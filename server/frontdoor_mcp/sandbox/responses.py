@@ -1,12 +1,15 @@
-"""What the sandbox answers: content negotiation, the JSON and HAL bodies, and errors in the guide's shape.
+"""What the sandbox answers: content negotiation, one resource or a page of them (JSON or HAL), and errors
+in the guide's shape.
 
-The handlers in `app` decide what to send; this module decides how it looks. (The `Date` header is
-stamped by the fault middleware, which can skew it.)
+The route modules decide what to send and shape each resource's body; this module decides how any of them
+looks on the wire. (The `Date` header is stamped by the fault middleware, which can skew it.)
 """
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import urlencode
@@ -15,16 +18,16 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from frontdoor_mcp.sandbox.schema import CertificateRow, SortProperty
+from frontdoor_mcp.sandbox.redaction import redact_path
 
 JSON_MEDIA = "application/json"
 HAL_MEDIA = "application/hal+json"
-HAL_COLLECTION = "clientCertificates"
 
 Representation = Literal["json", "hal"]
+Json = dict[str, Any]
 
 
-class ApiError(Exception):
+class ErrorResponse(Exception):
     """An error response in the guide's shape: `{"error": ..., "message": ...}`."""
 
     def __init__(self, status: int, error: str, message: str, headers: dict[str, str] | None = None) -> None:
@@ -35,8 +38,17 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
-def bad_request(message: str) -> ApiError:
-    return ApiError(400, "invalid_request", message)
+def bad_request(message: str) -> ErrorResponse:
+    return ErrorResponse(400, "invalid_request", message)
+
+
+def not_found(message: str) -> ErrorResponse:
+    return ErrorResponse(404, "not_found", message)
+
+
+def conflict(message: str) -> ErrorResponse:
+    # Spring's usual mapping of a state conflict (ResponseStatusException(CONFLICT)), in the guide's shape.
+    return ErrorResponse(409, "conflict", message)
 
 
 def json_response(
@@ -71,66 +83,83 @@ def representation(accept: str | None) -> Representation:
         if media in (JSON_MEDIA, "application/*", "*/*"):
             return "json"
     # Checked before any work, so a write is never committed and then answered 406.
-    raise ApiError(406, "not_acceptable", f"Acceptable representations: {JSON_MEDIA}, {HAL_MEDIA}")
+    raise ErrorResponse(406, "not_acceptable", f"Acceptable representations: {JSON_MEDIA}, {HAL_MEDIA}")
 
 
-# certificate bodies ----------------------------------------------------------------------------------------
+# bodies ------------------------------------------------------------------------------------------------------
 
 
 def iso_instant(us: int) -> str:
     """`2024-01-15T10:30:00Z`: second precision, as the guide shows."""
-    return datetime.fromtimestamp(us // 1_000_000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _iso_second(us // 1_000_000)
 
 
-def _identity(row: CertificateRow) -> dict[str, Any]:
-    return {"id": row.id, "name": row.name, "frontdoorId": row.frontdoor_id}
+@functools.lru_cache(maxsize=4096)
+def _iso_second(second: int) -> str:
+    # Cached: a page's rows were mostly created within a few seconds of each other, and formatting a
+    # datetime costs more than reading the row.
+    return datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def summary_json(row: CertificateRow) -> dict[str, Any]:
-    return {**_identity(row), "createdAt": iso_instant(row.created_us), "createdBy": row.created_by}
+def without_nulls(body: Mapping[str, object]) -> Json:
+    """Jackson's NON_NULL inclusion: a null field is left out (the guide's token list omits a missing
+    `organization` rather than showing null)."""
+    return {key: value for key, value in body.items() if value is not None}
 
 
-def detail_json(row: CertificateRow) -> dict[str, Any]:
-    return {**summary_json(row), "value": row.value}
+def deleted_json(
+    resource_id: str, name: str, frontdoor_id: str, deleted_us: int | None, deleted_by: str | None
+) -> Json:
+    """The guide's delete body, for every resource that is soft-deleted."""
+    assert deleted_us is not None
+    assert deleted_by is not None
+    return {
+        "id": resource_id,
+        "name": name,
+        "frontdoorId": frontdoor_id,
+        "deletedAt": iso_instant(deleted_us),
+        "deletedBy": deleted_by,
+    }
 
 
-def deleted_json(row: CertificateRow) -> dict[str, Any]:
-    assert row.deleted_us is not None
-    assert row.deleted_by is not None
-    return {**_identity(row), "deletedAt": iso_instant(row.deleted_us), "deletedBy": row.deleted_by}
+def api_root(request: Request) -> str:
+    """The URL the client reached the sandbox at, for links (Spring builds them from the request too)."""
+    return str(request.base_url).rstrip("/")
 
 
-def resource_url(request: Request, frontdoor_id: str, cert_id: str | None = None) -> str:
-    root = str(request.base_url).rstrip("/")
-    url = f"{root}/frontdoor/{frontdoor_id}/client-certificates"
-    return url if cert_id is None else f"{url}/{cert_id}"
-
-
-def one_response(request: Request, rep: Representation, body: dict[str, Any], status: int = 200) -> Response:
-    """One certificate; in HAL with its self link."""
-    url = resource_url(request, body["frontdoorId"], body["id"])
+def one_response(
+    rep: Representation,
+    body: Json,
+    self_url: str,
+    *,
+    status: int = 200,
+    links: Mapping[str, Json] | None = None,
+) -> Response:
+    """One resource; in HAL with its self link (and `links`). A 201 carries the resource's URL in Location."""
     headers: dict[str, str] = {}
     if status == 201:
         # Spring convention for a created resource: its URL in Location.
-        headers["Location"] = url
+        headers["Location"] = self_url
     if rep == "hal":
-        return json_response(status, {**body, "_links": {"self": {"href": url}}}, headers=headers, media=HAL_MEDIA)
+        hal_links: Json = {"self": {"href": self_url}, **(links or {})}
+        return json_response(status, {**body, "_links": hal_links}, headers=headers, media=HAL_MEDIA)
     return json_response(status, body, headers=headers)
 
 
 def page_response(
-    request: Request,
     rep: Representation,
-    frontdoor_id: str,
-    rows: list[CertificateRow],
+    items: list[Json],
     total: int,
     *,
     page: int,
     size: int,
-    orders: list[tuple[SortProperty, bool]],
+    orders: Sequence[tuple[str, bool]],
+    collection_url: str,
+    hal_key: str,
+    filters: Sequence[tuple[str, str]] = (),
 ) -> Response:
-    """One page of certificate summaries: Spring Data's Page as JSON, or PagedModel as HAL."""
-    items = [summary_json(row) for row in rows]
+    """One page: Spring Data's Page as JSON, or PagedModel as HAL (items under `_embedded.<hal_key>`, each
+    with its self link `<collection_url>/<id>`). `filters` are query parameters the page links keep."""
     total_pages = math.ceil(total / size)
     if rep == "json":
         return json_response(
@@ -142,24 +171,28 @@ def page_response(
                 "totalPages": total_pages,
             },
         )
-    base = resource_url(request, frontdoor_id)
-    body: dict[str, Any] = {}
+    body: Json = {}
     if items:
         # Spring HATEOAS serialises `_embedded` with NON_EMPTY: an empty page has no `_embedded` at all.
-        embedded = [{**item, "_links": {"self": {"href": f"{base}/{item['id']}"}}} for item in items]
-        body["_embedded"] = {HAL_COLLECTION: embedded}
-    body["_links"] = _page_links(base, page, size, orders, total_pages)
+        embedded = [{**item, "_links": {"self": {"href": f"{collection_url}/{item['id']}"}}} for item in items]
+        body["_embedded"] = {hal_key: embedded}
+    body["_links"] = _page_links(collection_url, page, size, orders, total_pages, filters)
     body["page"] = {"size": size, "totalElements": total, "totalPages": total_pages, "number": page}
     return json_response(200, body, media=HAL_MEDIA)
 
 
 def _page_links(
-    base: str, page: int, size: int, orders: list[tuple[SortProperty, bool]], total_pages: int
+    base: str,
+    page: int,
+    size: int,
+    orders: Sequence[tuple[str, bool]],
+    total_pages: int,
+    filters: Sequence[tuple[str, str]],
 ) -> dict[str, dict[str, str]]:
     sort = [f"{prop},{'desc' if desc else 'asc'}" for prop, desc in orders]
 
     def href(number: int) -> dict[str, str]:
-        query = urlencode([("page", number), ("size", size), *(("sort", s) for s in sort)], safe=",")
+        query = urlencode([*filters, ("page", number), ("size", size), *(("sort", s) for s in sort)], safe=",")
         return {"href": f"{base}?{query}"}
 
     # PagedResourcesAssembler's links: first/last when there is more than one page, prev/next around self.
@@ -180,24 +213,25 @@ def _page_links(
 # exception handlers: every error, the router's own included, in the API's error shape ---------------------
 
 
-def _error_response(exc: ApiError) -> Response:
+def _error_response(exc: ErrorResponse) -> Response:
     return json_response(exc.status, {"error": exc.error, "message": exc.message}, headers=exc.headers)
 
 
-async def api_error(_request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ApiError)
+async def error_response(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ErrorResponse)
     return _error_response(exc)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 405:
-        error = ApiError(405, "method_not_allowed", f"Request method '{request.method}' is not supported")
+        error = ErrorResponse(405, "method_not_allowed", f"Request method '{request.method}' is not supported")
         error.headers.update(exc.headers or {})
     elif exc.status_code == 404:
-        error = ApiError(404, "not_found", f"No endpoint {request.method} {request.url.path[:200]}")
+        # The path is echoed, so a redemption token in it is masked (a body never carries a token string).
+        error = ErrorResponse(404, "not_found", f"No endpoint {request.method} {redact_path(request.url.path)[:200]}")
     else:
-        error = ApiError(exc.status_code, "error", str(exc.detail))
+        error = ErrorResponse(exc.status_code, "error", str(exc.detail))
     return _error_response(error)
 
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import socket
 import threading
+from typing import Any
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -40,6 +42,16 @@ def bind(host: str, port: int) -> tuple[socket.socket, str]:
     shown = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)  # noqa: S104 (a mapping, not a bind)
     shown = f"[{shown}]" if ":" in shown else shown
     return sock, f"http://{shown}:{bound_port}"
+
+
+def _standalone_log_config() -> dict[str, Any]:
+    """uvicorn's own logging, with every handler masking request tokens: an access line prints the path, and
+    a redemption's path holds the token."""
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {"redact_tokens": {"()": "frontdoor_mcp.sandbox.redaction.RedactTokens"}}
+    for handler in config["handlers"].values():
+        handler["filters"] = ["redact_tokens"]
+    return config
 
 
 def _protocol_class(connections: ConnectionRegistry) -> type[H11Protocol]:
@@ -77,8 +89,9 @@ class ServerThread:
             lifespan="off",
             ws="none",
             # Embedded (tests, the MCP server over stdio) it must not touch the host's logging or stdout;
-            # standalone it logs like any uvicorn server, access lines included (paths only, no headers).
-            log_config=LOGGING_CONFIG if standalone else None,
+            # standalone it logs like any uvicorn server, access lines included (paths only, no headers, any
+            # request token masked).
+            log_config=_standalone_log_config() if standalone else None,
             log_level=log_level,
             access_log=standalone,
             date_header=False,  # the app stamps Date itself, so the clock_offset fault can shift it

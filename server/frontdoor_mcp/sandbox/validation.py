@@ -1,21 +1,22 @@
 """Binding and checking request input as Spring would: the path variable, paging and sort parameters, the
-body (size, Content-Type, JSON syntax), the certificate fields, and the PEM checks on a `value`.
+body (size, Content-Type, JSON syntax), typed JSON fields, the certificate fields, and the PEM checks on a
+`value`. The other resources' bodies are bound in `token_input` and `share_input` with the helpers here.
 
-Every failure is an `ApiError` (400, 413 or 415); `app` decides when each check runs.
+Every failure is an `ErrorResponse` (400, 413 or 415); the route modules decide when each check runs.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Literal, NoReturn, cast
 
 from starlette.requests import Request
 
-from frontdoor_mcp.sandbox.ca import CertificateRequest, ParsedValue, PemError, parse_value
-from frontdoor_mcp.sandbox.responses import JSON_MEDIA, ApiError, bad_request
-from frontdoor_mcp.sandbox.schema import SORT_PROPERTIES, SortProperty
+from frontdoor_mcp.sandbox.ca import CertificateRequest, ParsedValue, RejectedValue, parse_value
+from frontdoor_mcp.sandbox.responses import JSON_MEDIA, ErrorResponse, bad_request
 
 MAX_BODY_BYTES = 1024 * 1024
 """Request bodies above this get 413. Spring sets no limit for JSON; the gateway in front of it does."""
@@ -61,9 +62,10 @@ def page_request(page_raw: str | None, size_raw: str | None) -> tuple[int, int]:
     return page, size
 
 
-def sort_orders(values: list[str]) -> list[tuple[SortProperty, bool]]:
-    """Spring's `sort=prop[,prop...][,asc|desc]`, repeatable; raises for a property the entity lacks."""
-    orders: list[tuple[SortProperty, bool]] = []
+def sort_orders(values: list[str], allowed: Collection[str], entity: str) -> list[tuple[str, bool]]:
+    """Spring's `sort=prop[,prop...][,asc|desc]`, repeatable; raises for a property `entity` cannot sort by.
+    Without a sort, createdAt ascending (every sandbox resource has it)."""
+    orders: list[tuple[str, bool]] = []
     for value in values:
         elements = value.split(",")
         direction = elements[-1].strip().lower() if elements else ""
@@ -72,9 +74,9 @@ def sort_orders(values: list[str]) -> list[tuple[SortProperty, bool]]:
         for prop in (p.strip() for p in props):
             if not prop or prop.lower() == "ignorecase":
                 continue
-            if prop not in SORT_PROPERTIES:
+            if prop not in allowed:
                 # Spring Data's PropertyReferenceException message, mapped to this API's 400.
-                raise bad_request(f"No property '{prop[:64]}' found for type 'ClientCertificate'")
+                raise bad_request(f"No property '{prop[:64]}' found for type '{entity}'")
             orders.append((prop, descending))
     return orders or [("createdAt", False)]
 
@@ -96,8 +98,8 @@ async def read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-def _too_large() -> ApiError:
-    return ApiError(413, "payload_too_large", f"Request body exceeds {MAX_BODY_BYTES} bytes")
+def _too_large() -> ErrorResponse:
+    return ErrorResponse(413, "payload_too_large", f"Request body exceeds {MAX_BODY_BYTES} bytes")
 
 
 async def read_json(request: Request) -> object:
@@ -106,7 +108,7 @@ async def read_json(request: Request) -> object:
     content_type = request.headers.get("content-type", "application/octet-stream")
     media = content_type.split(";")[0].strip().lower()
     if media != JSON_MEDIA and not (media.startswith("application/") and media.endswith("+json")):
-        raise ApiError(415, "unsupported_media_type", f"Content-Type '{media[:100]}' is not supported")
+        raise ErrorResponse(415, "unsupported_media_type", f"Content-Type '{media[:100]}' is not supported")
     body = await read_body(request)
     if not body.strip():
         raise bad_request("Required request body is missing")
@@ -118,6 +120,49 @@ async def read_json(request: Request) -> object:
 
 def _reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not JSON")  # Jackson rejects NaN/Infinity by default
+
+
+# typed JSON fields -----------------------------------------------------------------------------------------
+
+
+def json_object(body: object) -> Mapping[str, object]:
+    if not isinstance(body, dict):
+        raise bad_request("Request body must be a JSON object")
+    return cast(dict[str, object], body)
+
+
+def optional_string(obj: Mapping[str, object], key: str) -> str | None:
+    """A string field; null or absent is None. Strict: Jackson would coerce a number, the guide's 400 does not."""
+    value = obj.get(key)
+    if value is not None and not isinstance(value, str):
+        raise bad_request(f"Value for {key} must be of string")
+    return value
+
+
+def optional_integer(obj: Mapping[str, object], key: str) -> int | None:
+    """An integer field (a JSON number without a fraction); null or absent is None. 1.0, "1" and true are 400:
+    the schema says integer, and a lenient reading would hide a client's mistake."""
+    value = obj.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise bad_request(f"Value for {key} must be of integer")
+    return value
+
+
+def checked_name(name: str | None) -> str:
+    """The `name` every sandbox resource requires: present, not blank, at most 255 characters."""
+    if name is None:
+        raise bad_request("name is required")
+    check_name(name)
+    return name
+
+
+def check_name(name: str) -> None:
+    if not name.strip():
+        raise bad_request("name must not be blank")
+    if len(name) > MAX_NAME_LENGTH:
+        raise bad_request(f"name size must be between 1 and {MAX_NAME_LENGTH}")
 
 
 # certificate fields ----------------------------------------------------------------------------------------
@@ -140,15 +185,10 @@ def certificate_input(body: object, *, require_all: bool) -> CertificateInput:
     Strict types where Jackson would coerce (`{"name": 5}` is a 400, as the brief and guide describe);
     unknown properties ignored (Spring Boot's Jackson default); null is "not given" for PATCH.
     """
-    if not isinstance(body, dict):
-        raise bad_request("Request body must be a JSON object")
-    obj = cast(dict[str, object], body)
-    for key in ("name", "value", "type"):
-        if obj.get(key) is not None and not isinstance(obj[key], str):
-            raise bad_request(f"Value for {key} must be of string")
-    name = cast(str | None, obj.get("name"))
-    value = cast(str | None, obj.get("value"))
-    kind = cast(str | None, obj.get("type"))
+    obj = json_object(body)
+    name = optional_string(obj, "name")
+    value = optional_string(obj, "value")
+    kind = optional_string(obj, "type")
     if kind is not None and kind not in ("PEM", "CSR"):
         raise bad_request("Value for type must be of enum [PEM, CSR]")
     if require_all:
@@ -157,10 +197,7 @@ def certificate_input(body: object, *, require_all: bool) -> CertificateInput:
         if value is None:
             raise bad_request("value is required")
     if name is not None:
-        if not name.strip():
-            raise bad_request("name must not be blank")
-        if len(name) > MAX_NAME_LENGTH:
-            raise bad_request(f"name size must be between 1 and {MAX_NAME_LENGTH}")
+        check_name(name)
     if value is not None and not value.strip():
         raise bad_request("value must not be blank")
     return CertificateInput(name, value, kind)
@@ -172,7 +209,7 @@ def checked_value(given: CertificateInput) -> ParsedValue | None:
         return None
     try:
         parsed = parse_value(given.value)
-    except PemError as exc:
+    except RejectedValue as exc:
         raise bad_request(str(exc)) from None
     is_csr = isinstance(parsed, CertificateRequest)
     if given.type is not None and (given.type == "CSR") != is_csr:

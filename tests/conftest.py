@@ -1,26 +1,15 @@
-"""Shared fixtures: a real sandbox on an ephemeral loopback port, and the real MCP server wired to it."""
+"""Fixtures: a real sandbox on an ephemeral loopback port, and the real MCP server wired to it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from mcp import Client
-from mcp.client.session import ElicitationFnT, LoggingFnT
 
-from frontdoor_mcp.api.auth import BearerToken, Secret
 from frontdoor_mcp.app import FrontdoorServer, build_server
-from frontdoor_mcp.config import Settings
 from frontdoor_mcp.sandbox.runner import RunningSandbox, start_sandbox
-
-CANARY_TOKEN = "canary-tok-7f3a9c1e5b2d4e6f8a0b"
-"""Every server under test authenticates with this token; tests scan all output for it."""
-
-ERAS = ["legacy", "2026-07-28"]
-"""The two protocol eras the SDK speaks: the 2025-11-25 initialize handshake, and 2026-07-28."""
+from tests.support import CANARY_TOKEN, DEFAULT_ERA, ERAS, sandbox_settings
 
 
 @pytest.fixture
@@ -44,39 +33,23 @@ def module_sandbox() -> Iterator[RunningSandbox]:
         yield running
 
 
-def sandbox_settings(sandbox: RunningSandbox, tmp_path: Path, **overrides: Any) -> Settings:
-    key_dir = tmp_path / "keys"
-    key_dir.mkdir(mode=0o700, exist_ok=True)
-    values: dict[str, Any] = {
-        "api_url": sandbox.base_url,
-        "frontdoor_id": sandbox.frontdoor_id,
-        "credential": BearerToken(Secret(sandbox.token), source="NETFOUNDRY_API_TOKEN"),
-        "key_dir": key_dir,
-    }
-    values.update(overrides)
-    return Settings(**values)
-
-
 @pytest.fixture
 def server(sandbox: RunningSandbox, tmp_path: Path) -> FrontdoorServer:
     return build_server(sandbox_settings(sandbox, tmp_path))
 
 
-@pytest.fixture(params=ERAS)
-def era(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--all-eras",
+        action="store_true",
+        help="run the era-independent protocol tests in both protocol eras too (.ci/run does)",
+    )
 
 
-@asynccontextmanager
-async def connect(
-    server: FrontdoorServer, era: str, *, elicitation: ElicitationFnT | None = None, logging: LoggingFnT | None = None
-) -> AsyncGenerator[Client]:
-    """An in-memory client session; with `logging`, it asks for log notifications (both eras' way)."""
-    async with Client(
-        server,
-        mode=era,
-        elicitation_callback=elicitation,
-        logging_callback=logging,
-        log_level="info" if logging is not None else None,
-    ) as client:
-        yield client
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """`every_era`: both protocol eras, always (elicitation, notifications, handshakes differ between them).
+    `era`: a test whose behaviour does not depend on the era; one era by default, both with --all-eras."""
+    if "every_era" in metafunc.fixturenames:
+        metafunc.parametrize("every_era", ERAS)
+    if "era" in metafunc.fixturenames:
+        metafunc.parametrize("era", ERAS if metafunc.config.getoption("--all-eras") else [DEFAULT_ERA])

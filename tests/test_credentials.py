@@ -6,6 +6,7 @@ import base64
 import json
 import logging
 import re
+import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,8 +21,7 @@ from frontdoor_mcp.app import build_server
 from frontdoor_mcp.config import ConfigError, Settings, find_credential, load_settings
 from frontdoor_mcp.sandbox.faults import Fault
 from frontdoor_mcp.sandbox.runner import RunningSandbox
-from tests.conftest import CANARY_TOKEN, connect, sandbox_settings
-from tests.helpers import ok, text_of
+from tests.support import CANARY_TOKEN, connect, ok, sandbox_settings, text_of
 
 pytestmark = pytest.mark.anyio
 
@@ -154,10 +154,15 @@ async def test_no_credential_tool_error_says_how_to_configure(
     sandbox: RunningSandbox, places: Places, tmp_path: Path
 ) -> None:
     server = build_server(sandbox_settings(sandbox, tmp_path, credential=places.load({}).credential))
+    sandbox.faults.clear_requests()
     async with connect(server, "legacy") as client:
         result = await client.call_tool("list_client_certificates", {})
     assert result.is_error
-    assert "401" in text_of(result) and "NETFOUNDRY_API_ACCOUNT" in text_of(result)
+    text = text_of(result)
+    assert "nothing was sent" in text
+    for location in ("NETFOUNDRY_API_TOKEN", "NETFOUNDRY_API_ACCOUNT", "NETFOUNDRY_CLIENT_ID", "~/.netfoundry/"):
+        assert location in text
+    assert sandbox.faults.requests == [], "no credential, no request"
 
 
 @pytest.mark.parametrize(
@@ -310,18 +315,20 @@ def stderr_logging() -> Iterator[None]:
 
 @pytest.mark.usefixtures("stderr_logging")
 def test_cli_logging_goes_to_stderr_with_secrets_redacted(capsys: pytest.CaptureFixture[str]) -> None:
-    cli.configure_logging("INFO")
+    handler = cli.configure_logging("INFO")
     jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
-    log = logging.getLogger("some.library")
-    log.info("sending Authorization: Bearer %s", CANARY_TOKEN)
+    log = logging.getLogger("frontdoor_mcp.some_module")
+    unknown_token = "tok" + secrets.token_hex(12)  # never configured: only the pattern can catch it
+    log.info("sending Authorization: Bearer %s", unknown_token)
     log.info("token %s", jwt)
     log.info('answer {"access_token": "%s", "expires_in": 3600}', CANARY_TOKEN)
     log.info("form grant_type=client_credentials&password=%s", PASSWORD_CANARY)
     log.info("Bearer token is missing or invalid")
     log.debug("below the level")
+    logging.getLogger().removeHandler(handler)
     captured = capsys.readouterr()
     assert captured.out == ""
-    for secret in (CANARY_TOKEN, jwt, PASSWORD_CANARY):
+    for secret in (CANARY_TOKEN, unknown_token, jwt, PASSWORD_CANARY):
         assert secret not in captured.err
     assert "Bearer [redacted]" in captured.err and "[redacted JWT]" in captured.err
     assert "Bearer token is missing or invalid" in captured.err, "ordinary words are left alone"

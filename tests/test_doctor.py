@@ -20,7 +20,7 @@ from frontdoor_mcp.config import load_settings
 from frontdoor_mcp.doctor import diagnose, run_doctor
 from frontdoor_mcp.sandbox.faults import Fault
 from frontdoor_mcp.sandbox.runner import RunningSandbox, start_sandbox
-from tests.conftest import CANARY_TOKEN
+from tests.support import CANARY_TOKEN
 
 
 @pytest.fixture(autouse=True)
@@ -124,7 +124,10 @@ def test_diagnose_in_process_says_which_check_failed(sandbox: RunningSandbox) ->
 def test_no_credentials(sandbox: RunningSandbox, capsys: pytest.CaptureFixture[str]) -> None:
     code, lines = doctor(env_for(sandbox, NETFOUNDRY_API_TOKEN=""), capsys)
     assert code == 1
-    assert line(lines, "credentials").startswith("FAIL credentials: none found: set NETFOUNDRY_API_TOKEN")
+    found = line(lines, "credentials")
+    assert found.startswith("FAIL credentials: none found. Looked in, in this order: NETFOUNDRY_API_TOKEN")
+    for place in ("NETFOUNDRY_API_ACCOUNT", "NETFOUNDRY_OAUTH_URL", "credentials.json", ".netfoundry"):
+        assert place in found, "every place a credential is looked for is named"
 
 
 def test_configuration_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,12 +9,11 @@ import httpx2
 import pytest
 from mcp.shared.dispatcher import ProgressFnT
 
+from frontdoor_mcp.api.walk import FETCH_CONCURRENCY
 from frontdoor_mcp.app import FrontdoorServer, build_server
 from frontdoor_mcp.sandbox.faults import Fault
 from frontdoor_mcp.sandbox.runner import RunningSandbox
-from frontdoor_mcp.tools.audit import FETCH_CONCURRENCY
-from tests.conftest import connect, sandbox_settings
-from tests.helpers import make_certificate, ok, text_of
+from tests.support import connect, make_certificate, ok, sandbox_settings, text_of
 
 pytestmark = pytest.mark.anyio
 
@@ -66,12 +65,12 @@ def populated(sandbox: RunningSandbox) -> dict[str, str]:
 
 
 async def test_mixed_validity_soonest_first_across_pages(
-    server: FrontdoorServer, era: str, populated: dict[str, str]
+    server: FrontdoorServer, every_era: str, populated: dict[str, str]
 ) -> None:
     total = FILLERS + len(MIXED)
     seen: Progress = []
     pages_seen: Progress = []
-    async with connect(server, era) as client:
+    async with connect(server, every_era) as client:
         result = await client.call_tool(
             "find_expiring_client_certificates", {"within_days": 30}, progress_callback=recorder(seen)
         )
@@ -95,7 +94,7 @@ async def test_mixed_validity_soonest_first_across_pages(
     assert [entry["not_after"] for entry in expiring] == sorted(entry["not_after"] for entry in expiring)
 
     text = text_of(result)
-    assert text.startswith(f"5 of {total} certificates are expired or expire within 30 days.")
+    assert text.startswith(f"Of {total} certificates examined, 2 have expired and 3 expire within 30 days.")
     assert "expired-long-ago" in text and "expires-in-45" not in text
 
     assert len(seen) == total, "one progress notification per certificate examined"
@@ -107,8 +106,9 @@ async def test_mixed_validity_soonest_first_across_pages(
     assert all(entry["days_remaining"] < 0 for entry in expired_only["expiring"])
 
     assert len(listed["items"]) == total
-    assert [(progress, t) for progress, t, _ in pages_seen] == [(1, 2), (2, 2)], "all_pages: progress per page"
-    assert pages_seen[-1][2] == "fetched 2 of 2 pages"
+    # 101 certificates fit in one page of the walk's size (2,000): one progress notification for the one page.
+    assert [(progress, t) for progress, t, _ in pages_seen] == [(1, 1)], "all_pages: progress per page"
+    assert pages_seen[-1][2] == "read 1 of 1 pages"
 
 
 class CountingTransport(httpx2.AsyncBaseTransport):

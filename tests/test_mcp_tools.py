@@ -10,8 +10,7 @@ from mcp_types import LoggingMessageNotificationParams
 
 from frontdoor_mcp.app import FrontdoorServer, build_server
 from frontdoor_mcp.sandbox.runner import RunningSandbox
-from tests.conftest import connect, sandbox_settings
-from tests.helpers import make_certificate, make_csr, ok, text_of
+from tests.support import connect, make_certificate, make_csr, ok, sandbox_settings, text_of
 
 pytestmark = pytest.mark.anyio
 
@@ -69,7 +68,7 @@ async def test_upload_list_get_update_replace_delete(server: FrontdoorServer, er
         replaced = ok(
             await client.call_tool(
                 "replace_client_certificate",
-                {"certificate_id": cert_id, "name": "replaced", "certificate_path": str(other)},
+                {"certificate_id": cert_id, "name": "replaced", "certificate_path": str(other), "confirm": True},
             )
         )
         assert replaced["name"] == "replaced" and replaced["decoded"]["subject"] == "CN=replacement"
@@ -84,9 +83,9 @@ async def test_upload_list_get_update_replace_delete(server: FrontdoorServer, er
         assert empty["items"] == []
 
 
-async def test_list_pages_and_all_pages(server: FrontdoorServer, era: str, sandbox: RunningSandbox) -> None:
+async def test_list_pages_and_all_pages(server: FrontdoorServer, every_era: str, sandbox: RunningSandbox) -> None:
     pem = make_certificate()
-    async with connect(server, era) as client:
+    async with connect(server, every_era) as client:
         for number in range(7):
             ok(
                 await client.call_tool(
@@ -112,16 +111,16 @@ async def test_list_pages_and_all_pages(server: FrontdoorServer, era: str, sandb
     assert seen, "all_pages sends progress notifications"
 
 
-async def test_all_pages_sends_a_log_notification_to_clients_that_ask(server: FrontdoorServer, era: str) -> None:
+async def test_all_pages_sends_a_log_notification_to_clients_that_ask(server: FrontdoorServer, every_era: str) -> None:
     messages: list[object] = []
 
     async def on_log(params: LoggingMessageNotificationParams) -> None:
         messages.append(params.data)
 
-    async with connect(server, era, logging=on_log) as client:
+    async with connect(server, every_era, logging=on_log) as client:
         ok(await client.call_tool("upload_client_certificate", {"name": "one", "certificate_pem": make_certificate()}))
         ok(await client.call_tool("list_client_certificates", {"all_pages": True}))
-    assert any("Fetched all 1 client certificates" in str(message) for message in messages)
+    assert any("Read 1 client certificates" in str(message) for message in messages)
 
 
 async def test_inspect_certificate_and_csr(server: FrontdoorServer, era: str, tmp_path: Path) -> None:

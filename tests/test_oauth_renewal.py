@@ -3,20 +3,39 @@ one token for many calls, renewal before expiry, once after a 401, and one renew
 
 from __future__ import annotations
 
+import base64
+import json
+import math
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote_plus
 
 import anyio
+import httpx2
 import pytest
 from mcp import Client
 
-from frontdoor_mcp.api.auth import RENEW_BEFORE_SECONDS, ClientCredentials, Secret
+from frontdoor_mcp.api.auth import (
+    MAX_TOKEN_LIFETIME_SECONDS,
+    MIN_TOKEN_LIFETIME_SECONDS,
+    RENEW_BEFORE_SECONDS,
+    BearerToken,
+    ClientCredentials,
+    Secret,
+    jwt_expiry,
+)
 from frontdoor_mcp.app import build_server
 from frontdoor_mcp.sandbox.faults import Fault
 from frontdoor_mcp.sandbox.runner import RunningSandbox, start_sandbox
-from tests.conftest import CANARY_TOKEN, connect, sandbox_settings
-from tests.helpers import make_certificate, ok, text_of
+from tests.support import (
+    CANARY_TOKEN,
+    connect,
+    make_certificate,
+    ok,
+    sandbox_settings,
+    text_of,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -237,3 +256,64 @@ async def test_the_token_is_kept_in_memory_only(sandbox: RunningSandbox, isolate
         await list_ok(client)
     assert token_requests(sandbox) == 1
     assert list(isolated_home.rglob("*")) == [], "nothing written to the home or working directory"
+
+
+def _jwt(payload: str) -> str:
+    def b64(text: str) -> str:
+        return base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode()
+
+    return ".".join([b64('{"alg":"none"}'), b64(payload), "sig"])
+
+
+@pytest.mark.parametrize("exp", ["1e20", "-1e20", "Infinity", "NaN", "1e400"])
+def test_jwt_expiry_of_a_nonsense_exp_is_none(exp: str) -> None:
+    assert jwt_expiry(_jwt(f'{{"exp": {exp}}}')) is None
+    assert BearerToken(Secret(_jwt(f'{{"exp": {exp}}}')), source="t").expires_at() is None
+
+
+@pytest.mark.parametrize(
+    ("expires_in", "lifetime"),
+    [
+        (1e20, MAX_TOKEN_LIFETIME_SECONDS),
+        (math.inf, MAX_TOKEN_LIFETIME_SECONDS),
+        (-5, MIN_TOKEN_LIFETIME_SECONDS),
+        (math.nan, MIN_TOKEN_LIFETIME_SECONDS),
+        (120, 120.0),
+    ],
+)
+async def test_a_silly_expires_in_is_clamped(expires_in: float, lifetime: float) -> None:
+    now = 1_700_000_000.0
+    grant = json.dumps({"access_token": "opaque", "token_type": "Bearer", "expires_in": expires_in})
+    transport = httpx2.MockTransport(lambda request: httpx2.Response(200, content=grant.encode()))
+    credential = ClientCredentials(
+        "id", Secret("pw"), "https://login.example/oauth/token", source="t", transport=transport, clock=lambda: now
+    )
+    await credential.current_token()
+    expires_at = credential.expires_at()
+    assert expires_at is not None and expires_at.timestamp() == now + lifetime
+
+
+async def test_the_token_request_ignores_environment_proxies(
+    sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")  # nothing listens there: a request through it fails
+    credential = ClientCredentials(sandbox.client_id, Secret(sandbox.client_secret), sandbox.token_url, source="t")
+    assert (await credential.current_token()).reveal().count(".") == 2
+
+
+def test_the_sandbox_token_endpoint_takes_a_secret_with_plus_and_percent_raw_or_form_encoded() -> None:
+    secret = "a+b%2Fc d"
+    grant = {"grant_type": "client_credentials"}
+    with start_sandbox(client_id="sbx-client-x", client_secret=secret) as sandbox:
+        raw_pair = f"sbx-client-x:{secret}"  # how requests' HTTPBasicAuth and httpx send it
+        encoded_pair = f"{quote_plus('sbx-client-x')}:{quote_plus(secret)}"  # RFC 6749 2.3.1
+        for pair in (raw_pair, encoded_pair):
+            header = "Basic " + base64.b64encode(pair.encode()).decode()
+            response = httpx2.post(sandbox.token_url, data=grant, headers={"Authorization": header}, trust_env=False)
+            assert response.status_code == 200, pair
+        wrong = "Basic " + base64.b64encode(b"sbx-client-x:a b%2Fc d").decode()
+        response = httpx2.post(sandbox.token_url, data=grant, headers={"Authorization": wrong}, trust_env=False)
+        assert response.status_code == 401

@@ -9,12 +9,12 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from frontdoor_mcp.pki.csr import KEY_TYPES, GeneratedCsr, KeyType, SubjectFields, generate_key_and_csr
+from frontdoor_mcp.pki.csr import KEY_TYPES, KeyType, NewKeyAndCsr, SubjectFields, generate_key_and_csr
 from frontdoor_mcp.pki.policy import check_csr
 
 
 @pytest.fixture(scope="module")
-def generated() -> GeneratedCsr:
+def generated() -> NewKeyAndCsr:
     subject = SubjectFields(
         common_name="api-client-prod",
         organization="Example Corp",
@@ -31,7 +31,7 @@ def generated() -> GeneratedCsr:
     )
 
 
-def test_csr_passes_policy_and_describes(generated: GeneratedCsr) -> None:
+def test_csr_passes_policy_and_describes(generated: NewKeyAndCsr) -> None:
     checked = check_csr(generated.csr_pem)
     assert checked.pem == generated.csr_pem
     details = checked.details
@@ -50,14 +50,14 @@ def test_csr_passes_policy_and_describes(generated: GeneratedCsr) -> None:
     assert details.public_key_sha256 == generated.public_key_sha256
 
 
-def test_private_key_is_unencrypted_pkcs8_of_the_csr(generated: GeneratedCsr) -> None:
+def test_private_key_is_unencrypted_pkcs8_of_the_csr(generated: NewKeyAndCsr) -> None:
     assert generated.private_key_pem.startswith(b"-----BEGIN PRIVATE KEY-----\n")
     key = serialization.load_pem_private_key(generated.private_key_pem, password=None)
     csr = x509.load_pem_x509_csr(generated.csr_pem.encode())
     assert key.public_key() == csr.public_key()
 
 
-def test_private_key_never_in_repr(generated: GeneratedCsr) -> None:
+def test_private_key_never_in_repr(generated: NewKeyAndCsr) -> None:
     body = generated.private_key_pem.decode().splitlines()[1]
     for rendered in (repr(generated), str(generated)):
         assert "PRIVATE" not in rendered

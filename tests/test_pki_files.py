@@ -229,3 +229,76 @@ def test_new_key_path_is_capped_and_fresh(tmp_path: Path) -> None:
     first, second = new_key_path(tmp_path, "x" * 500), new_key_path(tmp_path, "x" * 500)
     assert first != second
     assert len(first.name) < 100
+
+
+# --- failing closed --------------------------------------------------------------------------------------
+
+
+@posix_only
+@pytest.mark.usefixtures("umask_zero")
+def test_under_umask_000_nothing_created_is_open_to_group_or_world(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fake_user_data_dir(appname: str, appauthor: object = None) -> str:
+        return str(tmp_path / "home" / ".local" / "share" / appname)
+
+    monkeypatch.setattr(files.platformdirs, "user_data_dir", fake_user_data_dir)
+    folder = key_dir()
+    written = write_new_private_file(folder / "k.key.pem", b"key")
+    created = [tmp_path / "home", tmp_path / "home" / ".local", tmp_path / "home" / ".local" / "share"]
+    created += [tmp_path / "home" / ".local" / "share" / "frontdoor-mcp", folder]
+    for level in created:
+        assert _mode(level) == 0o700, level  # every level the server made, not only the last
+    assert _mode(written) == 0o600
+
+
+@posix_only
+def test_a_folder_swapped_for_a_symlink_after_the_check_does_not_redirect_the_write(tmp_path: Path) -> None:
+    folder = tmp_path / "keys"
+    folder.mkdir(mode=0o700)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o700)
+    checked = files.check_new_file(folder / "k.key.pem")
+    folder.rename(tmp_path / "keys-moved")
+    folder.symlink_to(elsewhere)  # the swap, between the check and the write
+    with pytest.raises(LocalFileError, match="was replaced"):
+        write_new_private_file(checked, b"key")
+    assert list(elsewhere.iterdir()) == [] and list((tmp_path / "keys-moved").iterdir()) == []
+
+
+@posix_only
+def test_the_result_names_where_the_file_really_is(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.mkdir(mode=0o700)
+    (tmp_path / "via-link").symlink_to(real)
+    written = write_new_private_file(tmp_path / "via-link" / "k.pem", b"key")
+    assert written == real / "k.pem" and written.read_bytes() == b"key"
+
+
+@posix_only
+@pytest.mark.parametrize("mode", [0o777, 0o775, 0o757, 0o1777])
+def test_a_folder_others_may_write_is_refused_saying_how_to_fix_it(tmp_path: Path, mode: int) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, mode)
+    with pytest.raises(LocalFileError, match="writable by other users") as caught:
+        write_new_private_file(shared / "k.pem", b"key")
+    assert f"chmod go-w {shared}" in str(caught.value) and not (shared / "k.pem").exists()
+    with pytest.raises(LocalFileError, match="writable by other users"):
+        key_dir(shared)
+
+
+@posix_only
+def test_a_folder_of_another_user_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(files.os, "getuid", lambda: os.stat(tmp_path).st_uid + 1)
+    with pytest.raises(LocalFileError, match="belongs to another user"):
+        write_new_private_file(tmp_path / "k.pem", b"key")
+    with pytest.raises(LocalFileError, match="belongs to another user"):
+        key_dir(tmp_path)
+
+
+def test_an_over_long_file_name_is_a_clear_refusal(tmp_path: Path) -> None:
+    with pytest.raises(LocalFileError, match="longer than file systems allow"):
+        write_new_private_file(tmp_path / ("x" * 300), b"key")
+    with pytest.raises(LocalFileError):
+        read_local_text(tmp_path / ("x" * 300))

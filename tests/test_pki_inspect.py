@@ -238,7 +238,7 @@ def test_split_pem_blocks_tolerates_crlf_and_one_line() -> None:
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
-        ("-----BEGIN CERTIFICATE-----\nAAAA\n-----END X509 CRL-----\n", "ends with"),
+        ("-----BEGIN CERTIFICATE-----\nAAAA\n-----END X509 CRL-----\n", "name different types"),
         ("-----BEGIN CERTIFICATE-----\nAAAA\n", "truncated"),
         ("-----BEGIN CERTIFICATE-----\nAA!A\n-----END CERTIFICATE-----\n", "not valid base64"),
         ("-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----\n", "not valid base64"),

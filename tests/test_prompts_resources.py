@@ -16,8 +16,7 @@ from frontdoor_mcp.app import FrontdoorServer, build_server
 from frontdoor_mcp.config import Settings
 from frontdoor_mcp.prompt_library import load_prompts
 from frontdoor_mcp.sandbox.runner import RunningSandbox
-from tests.conftest import connect
-from tests.helpers import make_certificate, ok
+from tests.support import connect, make_certificate, ok
 
 pytestmark = pytest.mark.anyio
 

@@ -13,9 +13,17 @@ import pytest
 from frontdoor_mcp.app import build_server
 from frontdoor_mcp.sandbox.faults import Fault
 from frontdoor_mcp.sandbox.runner import RunningSandbox
-from tests.conftest import sandbox_settings
-from tests.helpers import make_certificate, make_csr, ok, text_of
-from tests.safety_helpers import Session, Sleeps, fresh_lane, watched
+from tests.support import (
+    Session,
+    Sleeps,
+    fresh_lane,
+    make_certificate,
+    make_csr,
+    ok,
+    sandbox_settings,
+    text_of,
+    watched,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -98,11 +106,11 @@ async def test_fifty_concurrent_calls_in_one_session_all_answer_correctly(
 
 
 async def test_fifty_concurrent_calls_under_faults_lose_and_duplicate_nothing(
-    sandbox: RunningSandbox, era: str, tmp_path: Path
+    sandbox: RunningSandbox, every_era: str, tmp_path: Path
 ) -> None:
     sleeps = Sleeps()
     server = build_server(sandbox_settings(sandbox, tmp_path), sleep=sleeps)
-    async with watched(server, era) as session:
+    async with watched(server, every_era) as session:
         seeded = await _seed(session)
         sandbox.faults.add(Fault("drop_after", method="POST", times=3))
         sandbox.faults.add(Fault("latency", method="GET", latency_s=0.02, times=20))

@@ -25,9 +25,18 @@ from frontdoor_mcp.api.auth import BearerToken, Secret
 from frontdoor_mcp.app import FrontdoorServer, build_server
 from frontdoor_mcp.sandbox.faults import Fault, FaultKind
 from frontdoor_mcp.sandbox.runner import RunningSandbox
-from tests.conftest import sandbox_settings
-from tests.helpers import make_certificate, make_csr, ok, text_of
-from tests.safety_helpers import Session, Sleeps, assert_answered, fresh_lane, watched
+from tests.support import (
+    Session,
+    Sleeps,
+    assert_answered,
+    fresh_lane,
+    make_certificate,
+    make_csr,
+    ok,
+    sandbox_settings,
+    text_of,
+    watched,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -93,7 +102,12 @@ async def test_idempotent_calls_retry_transient_failures_and_honour_retry_after(
             if method == "GET":
                 result = await session.call("get_client_certificate", {"certificate_id": cert["id"]})
             elif method == "PUT":
-                arguments = {"certificate_id": cert["id"], "name": name + " replaced", "certificate_pem": PEM}
+                arguments = {
+                    "certificate_id": cert["id"],
+                    "name": name + " replaced",
+                    "certificate_pem": PEM,
+                    "confirm": True,
+                }
                 result = await session.call("replace_client_certificate", arguments)
             else:
                 arguments = {"certificate_id": cert["id"], "confirm": True}

@@ -15,14 +15,13 @@ import stat
 import sys
 import unicodedata
 from collections.abc import Callable, Generator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 import anyio
 import httpx2
 import pytest
-from anyio.from_thread import start_blocking_portal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mcp import Client
@@ -31,17 +30,25 @@ from mcp_types import CallToolResult
 
 from frontdoor_mcp.api.ids import CERTIFICATE_ID_PATTERN, FRONTDOOR_ID_PATTERN
 from frontdoor_mcp.app import FrontdoorServer, build_server
+from frontdoor_mcp.rules import NAME_MAX_CHARS
 from frontdoor_mcp.sandbox.runner import RunningSandbox
-from tests.conftest import CANARY_TOKEN, sandbox_settings
-from tests.helpers import make_certificate, make_csr, ok, text_of
-from tests.safety_helpers import (
+from frontdoor_mcp.text import escape_controls
+from tests.support import (
     API_HOST,
+    CANARY_TOKEN,
     FRONTDOOR,
+    SEEDED,
     FakeApi,
+    Harness,
     Sleeps,
     assert_answered,
+    make_certificate,
+    make_csr,
     mock_settings,
+    ok,
     pem_body_lines,
+    sandbox_settings,
+    text_of,
     watched,
 )
 from tests.test_pki_policy import CASES
@@ -50,55 +57,11 @@ CORPUS: Final = Path(__file__).parent / "corpus"
 EXAMPLES: Final = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], database=None
 )
-REQUEST_PATH: Final = re.compile(
-    r"/frontdoor/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}/client-certificates(/cert-[A-Za-z0-9-]+)?"
-)
 CERTIFICATE_ID: Final = re.compile(CERTIFICATE_ID_PATTERN)
 VALID_CERT: Final = make_certificate("hostile-input")
 VALID_CSR, _ = make_csr("hostile-input")
 _, KEY_PEM = make_csr("hostile-key")
 SHOWN_NAME_CHARS: Final = 80
-SEEDED: Final = "cert-00000000-0000-4000-8000-000000000001"
-
-
-# Running one call per hypothesis example ---------------------------------------------------------------
-
-
-class Harness:
-    """A server on a FakeApi, and one session to it kept open (in a portal's event loop) across examples.
-    `call` makes one tool call and returns its result with the requests it caused, after checking that it
-    answered clearly and that every request stayed inside the base."""
-
-    def __init__(self, tmp: Path, era: str, fake: FakeApi | None = None) -> None:
-        self.fake = fake or FakeApi()
-        self.fake.seed(SEEDED, "seeded", VALID_CERT)
-        self.server = build_server(mock_settings(tmp), transport=self.fake.transport, sleep=Sleeps())
-        self._stack = ExitStack()
-        self._portal = self._stack.enter_context(start_blocking_portal())
-        self._session = self._stack.enter_context(self._portal.wrap_async_context_manager(watched(self.server, era)))
-
-    def close(self) -> None:
-        self._stack.close()
-
-    def call(self, tool: str, arguments: dict[str, Any]) -> tuple[CallToolResult, list[httpx2.Request]]:
-        if SEEDED not in self.fake.certificates:  # an earlier example may have deleted it
-            self.fake.seed(SEEDED, "seeded", VALID_CERT)
-        before = len(self.fake.requests)
-
-        async def once() -> CallToolResult:
-            with anyio.fail_after(10):  # a FIFO or a device must not hang a call
-                return await self._session.call(tool, arguments)
-
-        result = self._portal.call(once)
-        sent = self.fake.requests[before:]
-        assert_answered(result, tool)
-        assert self.fake.violations == []
-        for request in sent:
-            assert request.url.scheme == "https" and request.url.host == API_HOST and request.url.port is None
-            assert REQUEST_PATH.fullmatch(request.url.path), request.url
-            assert set(request.url.params.keys()) <= {"page", "size", "sort"}
-            assert b"PRIVATE KEY" not in request.content
-        return result, sent
 
 
 @pytest.fixture(scope="module")
@@ -196,7 +159,7 @@ def test_hostile_certificate_ids_never_leave_the_base(
         "update": ("update_client_certificate", {"certificate_id": certificate_id, "name": "renamed"}),
         "replace": (
             "replace_client_certificate",
-            {"certificate_id": certificate_id, "name": "replaced", "certificate_pem": VALID_CERT},
+            {"certificate_id": certificate_id, "name": "replaced", "certificate_pem": VALID_CERT, "confirm": True},
         ),
         "delete": ("delete_client_certificate", {"certificate_id": certificate_id, "confirm": True}),
     }[tool]
@@ -230,7 +193,7 @@ def test_hostile_names_are_sent_verbatim_or_refused_and_shown_escaped(
         "update": ("update_client_certificate", {"certificate_id": seeded, "name": name}),
         "replace": (
             "replace_client_certificate",
-            {"certificate_id": seeded, "name": name, "certificate_pem": VALID_CERT},
+            {"certificate_id": seeded, "name": name, "certificate_pem": VALID_CERT, "confirm": True},
         ),
     }[tool]
     result, sent = harness.call(tool_name, arguments)
@@ -439,7 +402,7 @@ RULE_PHRASES: Final = {
     "size": r"larger than 64 KiB|at most 65536 characters|the limit is 65536",
     "private_key": r"contains a private key",
     "block_count": r"Expected exactly one PEM block",
-    "block_type": r"found a .* PEM block|, not a certificate\b|not a certificate signing request",
+    "block_type": r"PEM block of another type|, not a certificate\b|not a certificate signing request",
     "parse": r"not a valid X\.509|looks truncated|could not be read|not valid",
     "signature": r"signature does not verify",
     "key_strength": r"key \(.*\) is not accepted",
@@ -626,11 +589,13 @@ async def test_names_from_the_api_are_escaped_and_capped_in_text(
         got = [await session.call("get_client_certificate", {"certificate_id": item["id"]}) for item in listed["items"]]
         audit = await session.call("find_expiring_client_certificates", {"within_days": 3650})
         deleted = await session.call("delete_client_certificate", {"certificate_id": long_row.id, "confirm": True})
-    assert [item["name"] for item in listed["items"][:4]] == HOSTILE_NAMES  # structured: the data, as is
-    assert listed["items"][4]["name"] == "L" * 256  # capped on the way in
+    # Structured: the data, escaped as in the text (nothing dropped, nothing hidden), capped with a marker.
+    assert [item["name"] for item in listed["items"][:4]] == [escape_controls(name) for name in HOSTILE_NAMES]
+    assert listed["items"][4]["name"] == "L" * (NAME_MAX_CHARS - 1) + "…"
     text = text_of(listed_result)
-    assert len(text.splitlines()) == 1 + len(HOSTILE_NAMES) + 1, "no name adds a line"
-    assert "\\u202e" in text and "\\x1b[31m" in text and "\\x0a\\x0aIgnore previous" in text
+    assert len(text.splitlines()) == 1 + len(HOSTILE_NAMES) + 1 + 1, "no name adds a line"
+    # Escaped once at the boundary, then quoted (which escapes the escapes' backslashes): unambiguous, inert.
+    assert "\\\\u202e" in text and "\\\\x1b\\[31m" in text and "\\\\x0a\\\\x0aIgnore previous" in text
     for result in [listed_result, *got, audit, deleted]:
         assert not result.is_error, text_of(result)
         _assert_safe_text(result)

@@ -10,7 +10,7 @@ import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
-from tests.helpers import ok, text_of
+from tests.support import ok, text_of
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
@@ -23,9 +23,9 @@ def _params(tmp_path: Path) -> StdioServerParameters:
     )
 
 
-@pytest.mark.parametrize("era", ["legacy", "auto"])
-async def test_stdio_lifecycle(tmp_path: Path, era: str) -> None:
-    async with Client(_params(tmp_path), mode=era) as client:
+@pytest.mark.parametrize("mode", ["legacy", "auto"])
+async def test_stdio_lifecycle(tmp_path: Path, mode: str) -> None:
+    async with Client(_params(tmp_path), mode=mode) as client:
         tools = {tool.name for tool in (await client.list_tools()).tools}
         assert "create_client_certificate_from_csr" in tools
         csr = ok(await client.call_tool("generate_csr", {"common_name": "stdio-client"}))
@@ -34,7 +34,7 @@ async def test_stdio_lifecycle(tmp_path: Path, era: str) -> None:
         )
         listed = ok(await client.call_tool("list_client_certificates", {}))
         missing = await client.call_tool("get_client_certificate", {"certificate_id": "cert-0000"})
-        if era == "auto":
+        if mode == "auto":
             assert client.protocol_version == "2026-07-28"
         else:
             assert client.protocol_version == "2025-11-25"

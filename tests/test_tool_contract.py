@@ -12,12 +12,12 @@ import pytest
 from mcp_types import Tool, ToolAnnotations
 
 from frontdoor_mcp.app import FrontdoorServer
-from tests.conftest import connect
+from tests.support import connect
 
 pytestmark = pytest.mark.anyio
 
 ROOT = Path(__file__).resolve().parent.parent
-SNAPSHOT = ROOT / "tests" / "snapshots" / "tools_list.json"
+SNAPSHOTS = ROOT / "tests" / "snapshots" / "tools"
 EXPECTED_TOOLS = {
     "list_client_certificates",
     "get_client_certificate",
@@ -37,8 +37,10 @@ async def _tools(server: FrontdoorServer, era: str = "legacy") -> list[Tool]:
         return list((await client.list_tools()).tools)
 
 
-async def test_every_tool_has_annotations_descriptions_and_output_schema(server: FrontdoorServer, era: str) -> None:
-    tools = await _tools(server, era)
+async def test_every_tool_has_annotations_descriptions_and_output_schema(
+    server: FrontdoorServer, every_era: str
+) -> None:
+    tools = await _tools(server, every_era)
     assert {tool.name for tool in tools} == EXPECTED_TOOLS
     for tool in tools:
         assert tool.description and len(tool.description) > 80, f"{tool.name}: description for the model"
@@ -70,17 +72,34 @@ async def test_annotations_are_honest(server: FrontdoorServer) -> None:
         assert hints[name].open_world_hint is False
 
 
-def _snapshot_of(tools: list[Tool]) -> list[dict[str, Any]]:
-    dumped = [tool.model_dump(mode="json", by_alias=True, exclude_none=True) for tool in tools]
-    return sorted(dumped, key=lambda tool: tool["name"])
+def _snapshot_of(tool: Tool) -> dict[str, Any]:
+    return tool.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-async def test_tools_list_matches_the_snapshot(server: FrontdoorServer) -> None:
-    """A schema change must be seen in review: regenerate with UPDATE_SNAPSHOTS=1 and commit the diff."""
-    current = _snapshot_of(await _tools(server))
-    if os.environ.get("UPDATE_SNAPSHOTS") == "1" or not SNAPSHOT.exists():
-        SNAPSHOT.write_text(json.dumps(current, indent=2, sort_keys=True) + "\n")
-    assert json.loads(SNAPSHOT.read_text()) == current, "tools/list changed: run UPDATE_SNAPSHOTS=1 uv run pytest"
+async def test_tools_list_matches_the_snapshots(server: FrontdoorServer) -> None:
+    """A schema change must be seen in review: one file per tool, so the diff shows which tool changed.
+    Regenerate with UPDATE_SNAPSHOTS=1 and commit the diff. Under CI a missing snapshot fails (never written)."""
+    tools = {tool.name: _snapshot_of(tool) for tool in await _tools(server)}
+    updating = os.environ.get("UPDATE_SNAPSHOTS") == "1"
+    if updating:
+        for stale in set(SNAPSHOTS.glob("*.json")) - {SNAPSHOTS / f"{name}.json" for name in tools}:
+            stale.unlink()
+    problems: list[str] = []
+    for name, current in sorted(tools.items()):
+        path = SNAPSHOTS / f"{name}.json"
+        if updating or (not path.exists() and not os.environ.get("CI")):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(current, indent=2, sort_keys=True) + "\n")
+            if not updating:
+                problems.append(f"{name}: no snapshot; one was written, review and commit it")
+            continue
+        if not path.exists():
+            problems.append(f"{name}: no snapshot (run UPDATE_SNAPSHOTS=1 uv run pytest {Path(__file__).name})")
+        elif json.loads(path.read_text()) != current:
+            problems.append(f"{name}: tools/list changed (run UPDATE_SNAPSHOTS=1 uv run pytest and review the diff)")
+    stale = sorted(path.stem for path in SNAPSHOTS.glob("*.json") if path.stem not in tools)
+    problems.extend(f"{name}: a snapshot of a tool the server no longer has" for name in stale)
+    assert not problems, "\n".join(problems)
 
 
 async def test_readme_tool_table_matches_list_tools(server: FrontdoorServer) -> None:
@@ -88,3 +107,28 @@ async def test_readme_tool_table_matches_list_tools(server: FrontdoorServer) -> 
     section = readme.split("## Tools", 1)[1].split("\n## ", 1)[0]
     documented = set(re.findall(r"^\| `([a-z_]+)` \|", section, flags=re.MULTILINE))
     assert documented == {tool.name for tool in await _tools(server)}
+
+
+def tools_list_budget(tools: list[Tool]) -> tuple[float, float]:
+    """Bytes per tool, on average, of what clients send the model (name, description, input schema) and of
+    the whole `tools/list` entry, as minified JSON."""
+    told = [
+        json.dumps({"name": t.name, "description": t.description, "inputSchema": t.input_schema}, separators=(",", ":"))
+        for t in tools
+    ]
+    whole = [json.dumps(_snapshot_of(tool), separators=(",", ":")) for tool in tools]
+    return sum(map(len, told)) / len(tools), sum(map(len, whole)) / len(tools)
+
+
+@pytest.mark.parametrize("read_only", [False, True])
+async def test_tools_list_stays_within_its_budget(server: FrontdoorServer, read_only: bool, tmp_path: Path) -> None:
+    from frontdoor_mcp.app import build_server
+    from tests.support import mock_settings
+
+    tools = await _tools(build_server(mock_settings(tmp_path, read_only=True)) if read_only else server)
+    told, whole = tools_list_budget(tools)
+    assert told <= 1_000, f"names, descriptions and input schemas: {told:.0f} bytes per tool"
+    assert whole <= 2_500, f"the whole tools/list: {whole:.0f} bytes per tool"
+    for tool in tools:
+        description = tool.description or ""
+        assert description == description.strip() and "\n    " not in description, "dedented"

@@ -5,70 +5,53 @@ from __future__ import annotations
 
 import argparse
 import logging
-import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from frontdoor_mcp import __version__
+from frontdoor_mcp.redaction import redact
+from frontdoor_mcp.sandbox.options import add_sandbox_arguments
+
 if TYPE_CHECKING:
-    from frontdoor_mcp.api.auth import Credential
     from frontdoor_mcp.config import Settings
-
-
-_SECRET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # A credential after "Bearer"/"Basic": 8+ token characters with a digit, or 20+ (not "Bearer token is ...").
-    (
-        re.compile(r"(?i)\b(bearer|basic)(\s+)(?:(?=\S*\d)[\w\-.~+/]{8,}|[\w\-.~+/]{20,})=*"),
-        r"\1\2[redacted]",
-    ),
-    (re.compile(r"\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"), "[redacted JWT]"),
-    (
-        re.compile(r"(?i)([\"']?(?:access_token|client_secret|password)[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]+"),
-        r"\1[redacted]",
-    ),
-)
-
-
-def redact_secrets(text: str) -> str:
-    for pattern, replacement in _SECRET_PATTERNS:
-        text = pattern.sub(replacement, text)
-    return text
 
 
 class RedactingFormatter(logging.Formatter):
     """A safety net on the stderr handler: nothing we log carries a secret, but a library might. It works on
-    the final text, tracebacks included. Besides the patterns, the configured credential's own values are
-    removed wherever they appear: at DEBUG, httpcore logs every response header, and a proxy that reflects the
-    token in one (without "Bearer") would otherwise put it in the log."""
+    the final text, tracebacks included: every secret this process knows of (`redaction.KNOWN_SECRETS`, which
+    holds the configured credential and every token obtained or seen), the `secrets` given, and anything
+    shaped like a credential. At DEBUG, httpcore logs response headers, and a proxy that reflects the token
+    in one (without "Bearer") would otherwise put it in the log."""
 
     def __init__(self, fmt: str, secrets: Callable[[], Iterable[str]] = tuple) -> None:
         super().__init__(fmt)
         self._secrets = secrets
 
     def format(self, record: logging.LogRecord) -> str:
-        text = redact_secrets(super().format(record))
-        for secret in self._secrets():
-            if secret:
-                text = text.replace(secret, "[redacted]")
-        return text
+        return redact(super().format(record), self._secrets())
 
 
-def configure_logging(level: str, credential: Credential | None = None) -> None:
+def configure_logging(level: str) -> logging.Handler:
     """stderr only (stdout carries the MCP protocol), with secrets redacted. Set up before the server is
-    built, so the SDK's own `basicConfig` finds a handler and leaves it in place."""
+    built, so the SDK's own `basicConfig` finds a handler and leaves it in place. `level` applies to our own
+    loggers; other libraries' stay at WARNING unless `level` is TRACE (their internals at DEBUG)."""
     handler = logging.StreamHandler(sys.stderr)
-    # secret_values is read per record: an OAuth access token changes as it is renewed.
-    handler.setFormatter(
-        RedactingFormatter(
-            "%(asctime)s %(levelname)s %(name)s: %(message)s",
-            credential.secret_values if credential is not None else tuple,
-        )
-    )
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)
-    root.setLevel(level)
+    if level == "TRACE":
+        root.setLevel(logging.DEBUG)
+    else:
+        root.setLevel(max(logging.WARNING, logging.getLevelNamesMapping()[level]))
+        logging.getLogger("frontdoor_mcp").setLevel(level)
+    return handler
+
+
+def add_version(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-V", "--version", action="version", version=f"frontdoor-mcp {__version__}")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -76,46 +59,35 @@ def _parser() -> argparse.ArgumentParser:
         prog="frontdoor-mcp",
         description="MCP server (stdio) for NetFoundry Frontdoor mTLS client certificates.",
     )
+    add_version(parser)
     parser.add_argument("--sandbox", action="store_true", help="serve against an embedded local sandbox of the API")
     parser.add_argument("--db", help="with --sandbox: the sandbox's SQLite file (default: a fresh temporary one)")
     parser.add_argument("--read-only", action="store_true", default=None, help="register no write tool")
     parser.add_argument("--api-url", help="API base URL (overrides FRONTDOOR_API_URL)")
     parser.add_argument("--frontdoor-id", help="default frontdoor (overrides FRONTDOOR_ID)")
-    parser.add_argument("--log-level", help="stderr log level (overrides FRONTDOOR_MCP_LOG_LEVEL)")
+    parser.add_argument(
+        "--log-level",
+        help="stderr log level: DEBUG (one line per API request), INFO, WARNING (default), ERROR, CRITICAL, or TRACE "
+        "(other libraries' internals too); overrides FRONTDOOR_MCP_LOG_LEVEL",
+    )
     commands = parser.add_subparsers(dest="command")
 
     sandbox = commands.add_parser("sandbox", help="run the sandbox API alone, for curl or other clients")
-    sandbox.add_argument("--host", default="127.0.0.1")
-    sandbox.add_argument("--port", type=int, default=0)
-    sandbox.add_argument("--db", dest="sandbox_db", help="SQLite file (default: in the user data dir)")
-    sandbox.add_argument("--frontdoor-id", dest="sandbox_frontdoor_id")
-    sandbox.add_argument("--token")
-    sandbox.add_argument("--client-id")
-    sandbox.add_argument("--client-secret")
-    sandbox.add_argument("--token-ttl", type=int, default=3600)
+    add_version(sandbox)
+    add_sandbox_arguments(sandbox)
 
-    commands.add_parser("demo", help="walk a whole certificate lifecycle through MCP against the sandbox")
-    commands.add_parser("doctor", help="check credentials, API reachability, the frontdoor and the clock")
+    add_version(commands.add_parser("demo", help="walk a whole certificate lifecycle through MCP against the sandbox"))
+    doctor = commands.add_parser("doctor", help="check credentials, API reachability, the frontdoor and the clock")
+    add_version(doctor)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     if args.command == "sandbox":
-        from frontdoor_mcp.sandbox.runner import serve_forever
+        from frontdoor_mcp.sandbox.runner import run_sandbox_command
 
-        raise SystemExit(
-            serve_forever(
-                host=args.host,
-                port=args.port,
-                db_path=args.sandbox_db,
-                frontdoor_id=args.sandbox_frontdoor_id,
-                token=args.token,
-                client_id=args.client_id,
-                client_secret=args.client_secret,
-                token_ttl=args.token_ttl,
-            )
-        )
+        raise SystemExit(run_sandbox_command(args))
     if args.command == "demo":
         from frontdoor_mcp.demo import run_demo
 
@@ -138,7 +110,7 @@ def _serve(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"frontdoor-mcp: {exc}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level, settings.credential)
+    configure_logging(settings.log_level)
     with ExitStack() as cleanup:
         if args.sandbox:
             import sqlite3
@@ -148,8 +120,22 @@ def _serve(args: argparse.Namespace) -> int:
             except sqlite3.DatabaseError as exc:
                 print(f"frontdoor-mcp: {args.db} is not a sandbox database ({exc})", file=sys.stderr)
                 return 2
+        warn_if_no_credential(settings)
         build_server(settings).run("stdio")
     return 0
+
+
+def warn_if_no_credential(settings: Settings) -> None:
+    """The server still starts without a credential (local tools work, and a request token is redeemed without
+    one), but a person starting it should know why the API tools will refuse."""
+    if settings.credential is None:
+        from frontdoor_mcp.tools.messages import CREDENTIAL_LOCATIONS
+
+        logging.getLogger("frontdoor_mcp").warning(
+            "no API credential is configured: the API tools will refuse without sending anything until one of "
+            "%s is set; generate_csr and inspect_certificate work.",
+            CREDENTIAL_LOCATIONS,
+        )
 
 
 def _with_sandbox(settings: Settings, db: str | None, cleanup: ExitStack) -> Settings:

@@ -11,12 +11,22 @@ import anyio
 
 from frontdoor_mcp.api.auth import ClientCredentials, TokenRequestFailed
 from frontdoor_mcp.api.client import FrontdoorClient
-from frontdoor_mcp.api.errors import Forbidden, FrontdoorError, NotFound, Unauthorized
-from frontdoor_mcp.config import ConfigError, Settings, load_settings
+from frontdoor_mcp.api.errors import (
+    ApiError,
+    Forbidden,
+    FrontdoorError,
+    NotFound,
+    OutcomeUnknown,
+    TransportFailure,
+    Unauthorized,
+    UnexpectedResponse,
+)
+from frontdoor_mcp.config import ConfigError, Settings, credential_places, load_settings
+from frontdoor_mcp.rules import CLOCK_SKEW_THRESHOLD_S
 
-SKEW_LIMIT_SECONDS: Final = 60.0
 PROBE_FRONTDOOR_ID: Final = "00000000-0000-0000-0000-000000000000"
-"""Asked for when no frontdoor is configured: a 403 still proves the API answers and accepts the credentials."""
+"""Asked for when no frontdoor is configured: a 403 still proves the API answers and accepts the credentials.
+Never shown: no message names it (a person would take it for a frontdoor of theirs)."""
 
 
 @dataclass(frozen=True)
@@ -37,14 +47,8 @@ async def diagnose(settings: Settings) -> list[Check]:
     checks: list[Check] = []
     credential = settings.credential
     if credential is None:
-        checks.append(
-            Check(
-                "credentials",
-                False,
-                "none found: set NETFOUNDRY_API_TOKEN, NETFOUNDRY_API_ACCOUNT, or NETFOUNDRY_CLIENT_ID/"
-                "NETFOUNDRY_PASSWORD/NETFOUNDRY_OAUTH_URL, or put a credentials.json in ~/.netfoundry/",
-            )
-        )
+        places = "; ".join(credential_places())
+        checks.append(Check("credentials", False, f"none found. Looked in, in this order: {places}"))
         return checks
     problems = credential.problems()
     checks.append(Check("credentials", not problems, f"from {credential.source}" + "".join(f"; {p}" for p in problems)))
@@ -71,7 +75,7 @@ async def _api_checks(client: FrontdoorClient, settings: Settings) -> list[Check
     frontdoor = settings.frontdoor_id
     answers = Check("api", True, f"{settings.api_url} answers and accepts the credentials")
     try:
-        page = await client.list_certificates(frontdoor or PROBE_FRONTDOOR_ID, size=1)
+        page = await client.certificates.list(frontdoor or PROBE_FRONTDOOR_ID, size=1)
     except Unauthorized:
         return [Check("api", False, f"{settings.api_url} answered 401: the credentials were refused")]
     except (Forbidden, NotFound):
@@ -79,10 +83,19 @@ async def _api_checks(client: FrontdoorClient, settings: Settings) -> list[Check
             return [answers, _no_frontdoor()]
         return [answers, Check("frontdoor", False, f"{frontdoor} is not visible to these credentials (403)")]
     except FrontdoorError as exc:
-        return [Check("api", False, f"{settings.api_url}: {exc}")]
+        return [Check("api", False, f"{settings.api_url}: {_failure(exc)}")]
     if frontdoor is None:
         return [answers, _no_frontdoor()]
     return [answers, Check("frontdoor", True, f"{frontdoor} is visible, with {page.total_elements} certificates")]
+
+
+def _failure(exc: FrontdoorError) -> str:
+    """What went wrong, without the request's path (which names the probe frontdoor when none is configured)."""
+    if isinstance(exc, TransportFailure | UnexpectedResponse | OutcomeUnknown):
+        return exc.reason
+    if isinstance(exc, ApiError):
+        return f"answered HTTP {exc.status_code}"
+    return type(exc).__name__
 
 
 def _no_frontdoor() -> Check:
@@ -95,9 +108,9 @@ def _clock_check(server_date: datetime) -> Check:
         return Check("clock", True, "in step with the API's Date header")
     direction = "ahead of" if skew > 0 else "behind"
     detail = f"this machine is {abs(skew):.0f} s {direction} the API's Date header"
-    if abs(skew) > SKEW_LIMIT_SECONDS:
-        detail += f" (more than {SKEW_LIMIT_SECONDS:.0f} s: tokens may be refused; fix the time synchronisation)"
-    return Check("clock", abs(skew) <= SKEW_LIMIT_SECONDS, detail)
+    if abs(skew) > CLOCK_SKEW_THRESHOLD_S:
+        detail += f" (more than {CLOCK_SKEW_THRESHOLD_S:.0f} s: tokens may be refused; fix the time synchronisation)"
+    return Check("clock", abs(skew) <= CLOCK_SKEW_THRESHOLD_S, detail)
 
 
 def _validity(expiry: datetime | None) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.prompts.base import Message, Prompt, PromptArgument, UserMessage
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS, InputRequiredResult
@@ -99,18 +99,17 @@ def load_prompts(directory: Path | None = None) -> list[PromptFile]:
     return [parse_prompt_file(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.md"))]
 
 
-def register(server: MCPServer[Any], *, read_only: bool) -> None:
-    """Serve the prompts; in read-only mode not those that walk the model through write tools it lacks."""
-    for prompt in load_prompts():
-        if read_only and prompt.writes:
-            continue
-        server.add_prompt(
-            MarkdownPrompt(
-                name=prompt.name,
-                title=prompt.title,
-                description=prompt.description,
-                arguments=prompt.arguments,
-                fn=prompt.render,
-                context_kwarg=None,
-            )
+def prompts_for(*, read_only: bool) -> list[Prompt]:
+    """The prompts a server offers; in read-only mode not those that walk the model through write tools."""
+    return [
+        MarkdownPrompt(
+            name=prompt.name,
+            title=prompt.title,
+            description=prompt.description,
+            arguments=prompt.arguments,
+            fn=prompt.render,
+            context_kwarg=None,
         )
+        for prompt in load_prompts()
+        if not (read_only and prompt.writes)
+    ]

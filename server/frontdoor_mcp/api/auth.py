@@ -20,6 +20,8 @@ import anyio
 import httpx2
 
 from frontdoor_mcp.api.errors import FrontdoorError
+from frontdoor_mcp.redaction import KNOWN_SECRETS
+from frontdoor_mcp.rules import API_CONNECT_TIMEOUT_S, API_TIMEOUT_S
 
 RENEW_BEFORE_SECONDS: Final = 600.0
 """Renew an OAuth token when fewer than this many seconds of validity remain (what NetFoundry's client does)."""
@@ -62,7 +64,7 @@ class TokenRequestFailed(FrontdoorError):
     def __init__(self, reason: str, *, status_code: int | None = None) -> None:
         self.reason = reason
         self.status_code = status_code
-        super().__init__(reason)
+        super().__init__(None, reason)
 
 
 def jwt_expiry(token: str) -> datetime | None:
@@ -144,6 +146,7 @@ class BearerToken(Credential):
     def __init__(self, token: Secret, *, source: str) -> None:
         self._token = token
         self.source = source
+        KNOWN_SECRETS.add(*self.secret_values())
 
     def auth_flow(self, request: httpx2.Request) -> Generator[httpx2.Request, httpx2.Response, None]:
         request.headers["Authorization"] = f"Bearer {self._token.reveal().strip()}"
@@ -169,6 +172,7 @@ class BasicToken(Credential):
         self._username = username
         self._token = token
         self.source = source
+        KNOWN_SECRETS.add(*self.secret_values())
 
     def auth_flow(self, request: httpx2.Request) -> Generator[httpx2.Request, httpx2.Response, None]:
         pair = f"{self._username}:{self._token.reveal().strip()}".encode()
@@ -223,6 +227,7 @@ class ClientCredentials(Credential):
         self._renew_at_epoch = 0.0
         self._lock: anyio.Lock | None = None
         self.token_requests = 0
+        KNOWN_SECRETS.add(*self.secret_values())
 
     def __repr__(self) -> str:
         return f"ClientCredentials(source={self.source!r}, client_id={self._client_id!r})"
@@ -267,7 +272,7 @@ class ClientCredentials(Credential):
         # the client secret goes or whom it trusts to receive it.
         async with httpx2.AsyncClient(
             transport=self._transport,
-            timeout=httpx2.Timeout(31.0, connect=5.0),
+            timeout=httpx2.Timeout(API_TIMEOUT_S, connect=API_CONNECT_TIMEOUT_S),
             follow_redirects=False,
             trust_env=False,
         ) as client:
@@ -294,6 +299,7 @@ class ClientCredentials(Credential):
             raise TokenRequestFailed("the token endpoint's answer has no access_token") from None
         if not isinstance(token, str) or not token:
             raise TokenRequestFailed("the token endpoint's answer has no access_token")
+        KNOWN_SECRETS.add(token)
         expiry = jwt_expiry(token)
         expires_at = expiry.timestamp() if expiry else self._clock() + lifetime
         return Secret(token), expires_at

@@ -18,9 +18,11 @@ import httpx2
 from frontdoor_mcp import __version__
 from frontdoor_mcp.api.auth import Credential
 from frontdoor_mcp.api.errors import (
+    ApiCall,
     ConnectFailure,
     ConnectionLost,
     FrontdoorError,
+    NoCredential,
     TimeoutFailure,
     TransportFailure,
     UnexpectedResponse,
@@ -28,12 +30,62 @@ from frontdoor_mcp.api.errors import (
     parse_http_date,
 )
 from frontdoor_mcp.api.retry import IDEMPOTENT_METHODS, RETRYABLE_STATUSES, RetryPolicy
+from frontdoor_mcp.rules import API_CONNECT_TIMEOUT_S, API_TIMEOUT_S
 
 MAX_BODY_BYTES: Final = 8 * 1024 * 1024
 """Larger answers are refused rather than read: a page of 2,000 items is well under 1 MiB."""
 
-DEFAULT_TIMEOUT: Final = httpx2.Timeout(31.0, connect=5.0)
-"""The gateway waits about 30 s for a backend; NetFoundry's own client reads for 31 s."""
+DEFAULT_TIMEOUT: Final = httpx2.Timeout(API_TIMEOUT_S, connect=API_CONNECT_TIMEOUT_S)
+
+_TRANSPORT_FAILURES: Final[tuple[tuple[type[Exception], type[TransportFailure], str, str], ...]] = (
+    # (what httpx2 raised, what it means, the reason while sending, the reason while reading the answer).
+    # Order matters: the first matching row wins, and ConnectTimeout is also a TimeoutException.
+    (httpx2.ConnectTimeout, ConnectFailure, "the connection timed out", "the connection timed out"),
+    (
+        httpx2.TimeoutException,
+        TimeoutFailure,
+        "no answer within the timeout",
+        "the answer stopped arriving within the timeout",
+    ),
+    (
+        httpx2.ConnectError,
+        ConnectFailure,
+        "the connection was refused or the host is unreachable",
+        "the connection was refused or the host is unreachable",
+    ),
+    (
+        httpx2.RemoteProtocolError,
+        ConnectionLost,
+        "the connection closed before an answer arrived",
+        "the connection closed while the answer arrived",
+    ),
+    (
+        httpx2.ReadError,
+        ConnectionLost,
+        "the connection closed before an answer arrived",
+        "the connection closed while the answer arrived",
+    ),
+    (
+        httpx2.WriteError,
+        ConnectionLost,
+        "the connection closed before an answer arrived",
+        "the connection closed while the answer arrived",
+    ),
+    (httpx2.TransportError, TransportFailure, "transport failure", "transport failure"),
+)
+"""The one mapping from httpx2's transport exceptions to ours. A ConnectFailure means nothing was sent."""
+
+
+def transport_failure(exc: Exception, call: ApiCall, *, reading: bool) -> TransportFailure | None:
+    """Our exception for an httpx2 transport exception, or None when it is not one."""
+    for raised, failure, while_sending, while_reading in _TRANSPORT_FAILURES:
+        if isinstance(exc, raised):
+            reason = while_reading if reading else while_sending
+            if failure is TransportFailure:
+                reason = f"{reason} ({type(exc).__name__})"
+            return failure(call, reason)
+    return None
+
 
 _log = logging.getLogger("frontdoor_mcp.api.client")
 
@@ -131,48 +183,51 @@ class ApiHttp:
         url = httpx2.URL(f"{self._base.scheme}://{self._base.netloc}{path}")
         # Belt and braces: whatever the ids were, the request stays on the configured host and base path.
         if url.raw_host != self._base_raw_host or not url.path.startswith(self._base.path + "/"):
-            raise FrontdoorError("refused to send a request outside the configured API base")
+            raise FrontdoorError(None, "refused to send a request outside the configured API base")
         return url
 
     async def call(
         self,
-        method: str,
-        path: str,
+        call: ApiCall,
         *,
+        url_path: str | None = None,
         params: Mapping[str, str] | None = None,
         json_body: dict[str, Any] | None = None,
+        authenticated: bool = True,
     ) -> tuple[int, Any]:
         """Send, retrying idempotent methods on transient failures; return the status and the decoded JSON
-        body (None for an empty answer to a DELETE)."""
-        url = self.url(path)
+        body (None for an empty answer to a DELETE). `url_path` is the real path when `call.path` is a masked
+        one (a secret in the URL). `authenticated=False` sends no credentials at all (token redemption)."""
+        if authenticated and self.credential is None:
+            raise NoCredential(call)
+        url = self.url(url_path or call.path)
         attempt = 0
         answer_lost = False
         while True:
             attempt += 1
             try:
-                status, headers, body = await self._send_once(method, url, path, params, json_body)
+                status, headers, body = await self._send_once(call, url, params, json_body, authenticated)
             except (ConnectFailure, ConnectionLost) as failure:
-                delay = self._retry.delay_for(attempt, None) if method in IDEMPOTENT_METHODS else None
+                delay = self._retry.delay_for(attempt, None) if call.method in IDEMPOTENT_METHODS else None
                 if delay is None:
                     raise
                 answer_lost = answer_lost or isinstance(failure, ConnectionLost)
                 await self._sleep(delay)
                 continue
             if status < 300:
-                return status, _decode_json(method, path, status, headers, body)
+                return status, _decode_json(call, status, headers, body)
             if status < 400:
-                raise UnexpectedResponse(method, path, status, "a redirect, which is not followed")
+                raise UnexpectedResponse(call, status, "a redirect, which is not followed")
             error = error_from_response(
+                call,
                 status_code=status,
-                method=method,
-                path=path,
                 headers=headers,
                 body=body,
                 secrets=self.credential.secret_values() if self.credential is not None else (),
             )
             error.after_lost_answer = answer_lost
             delay = None
-            if method in IDEMPOTENT_METHODS and status in RETRYABLE_STATUSES:
+            if call.method in IDEMPOTENT_METHODS and status in RETRYABLE_STATUSES:
                 delay = self._retry.delay_for(attempt, error.retry_after)
             if delay is None:
                 raise error
@@ -180,39 +235,39 @@ class ApiHttp:
 
     async def _send_once(
         self,
-        method: str,
+        call: ApiCall,
         url: httpx2.URL,
-        path: str,
         params: Mapping[str, str] | None,
         json_body: dict[str, Any] | None,
+        authenticated: bool,
     ) -> tuple[int, dict[str, str], bytes]:
         pool = self._pool()
-        request = pool.build_request(method, url, params=params, json=json_body)
+        request = pool.build_request(call.method, url, params=params, json=json_body)
         started = time.perf_counter()
         try:
-            response = await pool.send(request, stream=True)
-        except httpx2.ConnectTimeout:
-            raise ConnectFailure(method, path, "the connection timed out") from None
-        except httpx2.TimeoutException:
-            raise TimeoutFailure(method, path, "no answer within the timeout") from None
-        except httpx2.ConnectError:
-            raise ConnectFailure(method, path, "the connection was refused or the host is unreachable") from None
-        except (httpx2.RemoteProtocolError, httpx2.ReadError, httpx2.WriteError):
-            raise ConnectionLost(method, path, "the connection closed before an answer arrived") from None
-        except httpx2.TransportError as exc:
-            raise TransportFailure(method, path, f"transport failure ({type(exc).__name__})") from None
+            if authenticated:
+                response = await pool.send(request, stream=True)
+            else:
+                response = await pool.send(request, stream=True, auth=None)
+        except Exception as exc:
+            failure = transport_failure(exc, call, reading=False)
+            if failure is None:
+                raise
+            raise failure from None
         try:
             body = await _read_capped(response)
-        except httpx2.TimeoutException:
-            raise TimeoutFailure(method, path, "the answer stopped arriving within the timeout") from None
-        except (httpx2.RemoteProtocolError, httpx2.ReadError):
-            raise ConnectionLost(method, path, "the connection closed while the answer arrived") from None
         except _BodyTooLarge:
-            raise UnexpectedResponse(method, path, response.status_code, "an answer larger than allowed") from None
+            raise UnexpectedResponse(call, response.status_code, "an answer larger than allowed") from None
+        except Exception as exc:
+            failure = transport_failure(exc, call, reading=True)
+            if failure is None:
+                raise
+            raise failure from None
         finally:
             await response.aclose()
-        # The method, path and status only: never a header, a query or a body.
-        _log.debug("%s %s -> %d (%.0f ms)", method, path, response.status_code, (time.perf_counter() - started) * 1000)
+        # The method, the (masked) path and the status only: never a header, a query or a body.
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        _log.debug("%s %s -> %d (%.0f ms)", call.method, call.path, response.status_code, elapsed_ms)
         headers = {key.lower(): value for key, value in response.headers.items()}
         self.last_server_date = parse_http_date(headers.get("date")) or self.last_server_date
         return response.status_code, headers, body
@@ -233,14 +288,16 @@ async def _read_capped(response: httpx2.Response) -> bytes:
     return b"".join(chunks)
 
 
-def _decode_json(method: str, path: str, status: int, headers: Mapping[str, str], body: bytes) -> Any:
-    if method == "DELETE" and not body.strip():
+def _decode_json(call: ApiCall, status: int, headers: Mapping[str, str], body: bytes) -> Any:
+    if call.method == "DELETE" and not body.strip():
         return None  # 204 No Content is a normal answer to a DELETE, though the guide shows a body
     content_type = headers.get("content-type", "").lower()
     if "html" in content_type:
-        raise UnexpectedResponse(method, path, status, "an HTML page instead of JSON")
+        raise UnexpectedResponse(call, status, "an HTML page instead of JSON")
     try:
         return json.loads(body)
+    except RecursionError:
+        raise UnexpectedResponse(call, status, "JSON nested too deeply to be the documented shape") from None
     except (ValueError, UnicodeDecodeError):
         reason = "an empty body" if not body.strip() else "a body that is not valid JSON"
-        raise UnexpectedResponse(method, path, status, reason) from None
+        raise UnexpectedResponse(call, status, reason) from None

@@ -6,28 +6,42 @@ answer cannot flood the model's context, and unknown fields are ignored.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, Generic, TypeVar, cast
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
 
-MAX_NAME_CHARS: Final = 256
+from frontdoor_mcp.rules import NAME_MAX_CHARS, PEM_MAX_BYTES
+from frontdoor_mcp.text import cap_text
+
 MAX_FIELD_CHARS: Final = 256
-MAX_PEM_CHARS: Final = 64 * 1024
 
 
-def _capper(limit: int) -> BeforeValidator:
+def _shown_as_data(limit: int) -> BeforeValidator:
+    """A string from the API as it may be shown: control, format and separator characters escaped (not
+    dropped, so nothing is hidden) and capped with a visible marker. Done here, at the boundary, so the
+    structured results and the text carry the same safe value."""
+
+    def clean(value: Any) -> Any:
+        return cap_text(value, limit) if isinstance(value, str) else value
+
+    return BeforeValidator(clean)
+
+
+def _capped(limit: int) -> BeforeValidator:
     def cap(value: Any) -> Any:
-        if isinstance(value, str) and len(value) > limit:
-            return value[:limit]
-        return value
+        return value[:limit] if isinstance(value, str) and len(value) > limit else value
 
     return BeforeValidator(cap)
 
 
-Name = Annotated[str, _capper(MAX_NAME_CHARS)]
-ShortText = Annotated[str, _capper(MAX_FIELD_CHARS)]
-PemText = Annotated[str, _capper(MAX_PEM_CHARS)]
+Name = Annotated[str, _shown_as_data(NAME_MAX_CHARS)]
+ShortText = Annotated[str, _shown_as_data(MAX_FIELD_CHARS)]
+PemText = Annotated[str, _capped(PEM_MAX_BYTES)]
+"""A PEM is never shown as it came: it is parsed and re-encoded before it reaches a result."""
 
 
 class WireModel(BaseModel):
@@ -57,8 +71,9 @@ class CreatedCertificate(CertificateSummary):
     value: PemText | None = None
 
 
-class DeletedCertificate(WireModel):
-    """The answer to a delete; a bodiless 204 gives only the id and frontdoor asked for (no name)."""
+class Deleted(WireModel):
+    """The answer to a delete (certificate, token or share); a bodiless 204 gives only the id and frontdoor
+    asked for (no name)."""
 
     id: ShortText
     name: Name | None = None
@@ -67,51 +82,46 @@ class DeletedCertificate(WireModel):
     deleted_by: ShortText | None = Field(default=None, alias="deletedBy")
 
 
-class CertificatePage(WireModel):
+ItemT = TypeVar("ItemT", bound=WireModel)
+ItemT_co = TypeVar("ItemT_co", covariant=True)
+
+
+@dataclass(frozen=True)
+class Page(Generic[ItemT_co]):
     """One page of a list, read from either the guide's shape or the HAL shape."""
 
-    items: list[CertificateSummary]
-    page: int = Field(ge=0)
-    size: int = Field(ge=0)
-    total_elements: int = Field(ge=0)
-    total_pages: int = Field(ge=0)
+    items: Sequence[ItemT_co]
+    page: int
+    size: int
+    total_elements: int
+    total_pages: int
 
-    @classmethod
-    def from_wire(cls, data: Any) -> CertificatePage:
-        """Guide shape: `content`, `pageable{pageNumber,pageSize}`, `totalElements`, `totalPages`.
-        HAL shape: `_embedded{<resource name>: [...]}`, `page{size,totalElements,totalPages,number}`."""
-        if not isinstance(data, dict):
-            raise ValueError("a list answer must be a JSON object")
-        body: dict[str, Any] = data  # pyright: ignore[reportUnknownVariableType]
-        if "_embedded" in body or ("page" in body and "content" not in body):
-            return cls._from_hal(body)
-        return cls._from_plain(body)
 
-    @classmethod
-    def _from_plain(cls, body: dict[str, Any]) -> CertificatePage:
-        pageable = _PlainPageable.model_validate(body.get("pageable") or {})
-        envelope = _PlainEnvelope.model_validate(body)
-        return cls(
-            items=envelope.content,
-            page=pageable.page_number,
-            size=pageable.page_size,
-            total_elements=envelope.total_elements,
-            total_pages=envelope.total_pages,
-        )
+@functools.cache
+def _items_adapter(item_model: type[WireModel]) -> TypeAdapter[list[Any]]:
+    return TypeAdapter(list[item_model])  # pyright: ignore[reportInvalidTypeForm]  # a model chosen at run time
 
-    @classmethod
-    def _from_hal(cls, body: dict[str, Any]) -> CertificatePage:
-        envelope = _HalEnvelope.model_validate(body)
-        items: list[CertificateSummary] = []
-        for resources in envelope.embedded.values():
-            items.extend(resources)
-        return cls(
-            items=items,
-            page=envelope.page.number,
-            size=envelope.page.size,
-            total_elements=envelope.page.total_elements,
-            total_pages=envelope.page.total_pages,
-        )
+
+def parse_page(data: Any, item_model: type[ItemT]) -> Page[ItemT]:
+    """Guide shape: `content`, `pageable{pageNumber,pageSize}`, `totalElements`, `totalPages`.
+    HAL shape: `_embedded{<resource name>: [...]}`, `page{size,totalElements,totalPages,number}`.
+    A list answer without any paging fields (the shares guide shows only `content`) is one whole page."""
+    if not isinstance(data, dict):
+        raise ValueError("a list answer must be a JSON object")
+    body: dict[str, Any] = data  # pyright: ignore[reportUnknownVariableType]
+    items = _items_adapter(item_model)
+    if "_embedded" in body or ("page" in body and "content" not in body):
+        hal = _HalEnvelope.model_validate(body)
+        found: list[ItemT] = []
+        for resources in hal.embedded.values():
+            found.extend(cast(list[ItemT], items.validate_python(resources)))
+        return Page(found, hal.page.number, hal.page.size, hal.page.total_elements, hal.page.total_pages)
+    plain = _PlainEnvelope.model_validate(body)
+    content = cast(list[ItemT], items.validate_python(plain.content))
+    if plain.total_elements is None:
+        return Page(content, 0, len(content), len(content), 1 if content else 0)
+    pageable = plain.pageable or _PlainPageable()
+    return Page(content, pageable.page_number, pageable.page_size, plain.total_elements, plain.total_pages or 0)
 
 
 class _PlainPageable(WireModel):
@@ -120,9 +130,10 @@ class _PlainPageable(WireModel):
 
 
 class _PlainEnvelope(WireModel):
-    content: list[CertificateSummary]
-    total_elements: int = Field(ge=0, alias="totalElements")
-    total_pages: int = Field(ge=0, alias="totalPages")
+    content: list[Any]
+    pageable: _PlainPageable | None = None
+    total_elements: int | None = Field(default=None, ge=0, alias="totalElements")
+    total_pages: int | None = Field(default=None, ge=0, alias="totalPages")
 
 
 class _HalPage(WireModel):
@@ -133,5 +144,5 @@ class _HalPage(WireModel):
 
 
 class _HalEnvelope(WireModel):
-    embedded: dict[str, list[CertificateSummary]] = Field(default_factory=dict, alias="_embedded")
+    embedded: dict[str, list[Any]] = Field(default_factory=dict, alias="_embedded")
     page: _HalPage

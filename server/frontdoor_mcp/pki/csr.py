@@ -7,7 +7,6 @@ import ipaddress
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, get_args
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -15,16 +14,16 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 from frontdoor_mcp.pki.extensions import name_string
+from frontdoor_mcp.rules import KEY_TYPES, SUBJECT_FIELD_MAX_CHARS, KeyType
 
-KeyType = Literal["ec-p256", "ec-p384", "rsa-2048", "rsa-3072", "rsa-4096"]
-KEY_TYPES: tuple[KeyType, ...] = get_args(KeyType)
+__all__ = ["KEY_TYPES", "KeyType", "NewKeyAndCsr", "SubjectFields", "generate_key_and_csr"]
 MAX_SANS = 100
 
 # Upper bounds from RFC 5280's ub-* values, so a CA does not reject the CSR later for them.
 _LIMITS = {
-    "common_name": 64,
-    "organization": 64,
-    "organizational_unit": 64,
+    "common_name": SUBJECT_FIELD_MAX_CHARS,
+    "organization": SUBJECT_FIELD_MAX_CHARS,
+    "organizational_unit": SUBJECT_FIELD_MAX_CHARS,
     "state": 128,
     "locality": 128,
     "email": 255,
@@ -57,7 +56,7 @@ class SubjectFields:
 
 
 @dataclass(frozen=True)
-class GeneratedCsr:
+class NewKeyAndCsr:
     """A new CSR and its private key. The key must go to a file, never into a result, log or message."""
 
     csr_pem: str
@@ -66,7 +65,7 @@ class GeneratedCsr:
     subject: str
 
     def __repr__(self) -> str:
-        return f"GeneratedCsr(subject={self.subject!r}, public_key_sha256={self.public_key_sha256!r})"
+        return f"NewKeyAndCsr(subject={self.subject!r}, public_key_sha256={self.public_key_sha256!r})"
 
 
 def generate_key_and_csr(
@@ -75,7 +74,7 @@ def generate_key_and_csr(
     dns_names: Sequence[str] = (),
     ip_addresses: Sequence[str] = (),
     key_type: KeyType = "ec-p256",
-) -> GeneratedCsr:
+) -> NewKeyAndCsr:
     """Make a new private key and a SHA-256-signed CSR for it. Raises ValueError on invalid input."""
     name = _subject_name(subject)
     sans = _sans(dns_names, ip_addresses)
@@ -85,7 +84,7 @@ def generate_key_and_csr(
         builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
     csr = builder.sign(key, hashes.SHA256())
     spki = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return GeneratedCsr(
+    return NewKeyAndCsr(
         csr_pem=csr.public_bytes(serialization.Encoding.PEM).decode("ascii"),
         private_key_pem=key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()

@@ -12,7 +12,9 @@ from cryptography.x509.oid import NameOID, ObjectIdentifier
 from frontdoor_mcp.text import cap_text
 
 MAX_TEXT = 1024
-MAX_ITEMS = 256
+MAX_ITEMS = 100
+MAX_ITEM_TEXT = 255
+"""SANs and usages: enough for any real certificate, and a hostile one cannot blow a result's budget."""
 _KEY_USAGE_BITS = (
     "digital_signature",
     "content_commitment",
@@ -56,7 +58,7 @@ def subject_alternative_names(extensions: x509.Extensions) -> list[str]:
         san = extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
         return []
-    return _capped([clean(_general_name(name)) for name in san])
+    return _capped([cap_text(_general_name(name), MAX_ITEM_TEXT) for name in san])
 
 
 def _general_name(name: x509.GeneralName) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from cryptography import x509
@@ -78,6 +79,27 @@ def describe_pem(text: str, *, now: datetime | None = None) -> CertificateDetail
     if isinstance(loaded, x509.Certificate):
         return describe_certificate(loaded, now=now)
     return describe_csr(loaded)
+
+
+@dataclass(frozen=True)
+class CanonicalCertificate:
+    """A certificate as it may be shown or saved: re-encoded from its parsed form, so nothing that rode along
+    in the text it came from (a second block, a trailing payload, odd line breaks) comes with it."""
+
+    pem: str
+    public_key_sha256: str
+
+
+def canonical_certificate(text: str) -> CanonicalCertificate:
+    """The one certificate in `text`, re-encoded. Raises `PemError` unless `text` is exactly one certificate."""
+    return _canonical(text)
+
+
+@functools.lru_cache(maxsize=512)
+def _canonical(text: str) -> CanonicalCertificate:
+    cert = load_certificate(text)
+    pem = cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
+    return CanonicalCertificate(pem, hashlib.sha256(public_key_der(cert)).hexdigest())
 
 
 def certificate_matches_key(cert_pem: str, key_pem: bytes) -> bool:

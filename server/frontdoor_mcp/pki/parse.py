@@ -99,7 +99,7 @@ def single_block(text: str, expected: Expected) -> PemBlock:
             "certificate, use upload_client_certificate.",
         )
     if not (is_cert or is_csr):
-        raise PemError("block_type", f"Expected {_WANTED[expected]}; found a {block.label} PEM block.")
+        raise PemError("block_type", f"Expected {_WANTED[expected]}; found a PEM block of another type.")
     return block
 
 

@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass, field
 
 from frontdoor_mcp.pki.errors import PemError
+from frontdoor_mcp.rules import PEM_MAX_BYTES
 
-MAX_PEM_BYTES = 64 * 1024
-"""Largest PEM input accepted anywhere; a client certificate is a few kilobytes."""
+MAX_PEM_BYTES = PEM_MAX_BYTES
 
 _MARKER = re.compile(r"-----(BEGIN|END) ([A-Z0-9]+(?: [A-Z0-9]+)*)-----")
 _BASE64_BODY = re.compile(r"[A-Za-z0-9+/]+={0,2}")
@@ -71,48 +71,45 @@ def split_pem_blocks(text: str) -> list[PemBlock]:
         kind, label = marker.group(1), marker.group(2)
         if kind == "BEGIN":
             if open_label is not None:
-                raise PemError("parse", _unterminated(open_label))
+                raise PemError("parse", _unterminated())
             open_label, body_start = label, marker.end()
             continue
         if open_label is None:
             raise PemError(
-                "parse",
-                f"Found an -----END {label}----- line without its -----BEGIN {label}----- line; "
-                "copy the whole PEM block, from BEGIN to END.",
+                "parse", "Found a PEM END line without its BEGIN line; copy the whole PEM block, from BEGIN to END."
             )
         if label != open_label:
             raise PemError(
-                "parse",
-                f"A PEM block begins with -----BEGIN {open_label}----- but ends with -----END {label}-----; "
-                "copy the block again without changes.",
+                "parse", "A PEM block's BEGIN and END lines name different types; copy the block again without changes."
             )
-        der = _decode_body(text[body_start : marker.start()], label, len(blocks) + 1)
+        der = _decode_body(text[body_start : marker.start()], len(blocks) + 1)
         blocks.append(PemBlock(label=label, text=pem_encode(label, der), der=der))
         open_label = None
     if open_label is not None:
-        raise PemError("parse", _unterminated(open_label))
+        raise PemError("parse", _unterminated())
     return blocks
 
 
-def _unterminated(label: str) -> str:
+def _unterminated() -> str:
+    # No label is repeated in a message: it was read from the input, and no message quotes the input.
     return (
-        f"A -----BEGIN {label}----- block has no -----END {label}----- line; the PEM looks truncated. "
-        "Copy the whole block, including its END line."
+        "A PEM block has a BEGIN line but no END line; the PEM looks truncated. Copy the whole block, with its END "
+        "line."
     )
 
 
-def _decode_body(body: str, label: str, number: int) -> bytes:
+def _decode_body(body: str, number: int) -> bytes:
     compact = _WHITESPACE.sub("", body)
     if not compact or len(compact) % 4 or not _BASE64_BODY.fullmatch(compact):
         raise PemError(
             "parse",
-            f"The body of PEM block {number} ({label}) is not valid base64; "
+            f"The body of PEM block {number} is not valid base64; "
             "copy the block again exactly as it is, with no lines added, removed or edited.",
         )
     try:
         return base64.b64decode(compact, validate=True)
     except binascii.Error:
-        raise PemError("parse", f"The body of PEM block {number} ({label}) is not valid base64.") from None
+        raise PemError("parse", f"The body of PEM block {number} is not valid base64.") from None
 
 
 def has_private_key_marker(text: str) -> bool:

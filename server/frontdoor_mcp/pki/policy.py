@@ -21,9 +21,9 @@ from frontdoor_mcp.pki.inspect import describe_certificate, describe_csr
 from frontdoor_mcp.pki.models import CertificateDetails, CsrDetails
 from frontdoor_mcp.pki.parse import load_certificate, load_csr
 from frontdoor_mcp.pki.pem import MAX_PEM_BYTES
+from frontdoor_mcp.rules import expires_soon
 
 __all__ = [
-    "EXPIRY_WARNING_DAYS",
     "MAX_PEM_BYTES",
     "CheckedCertificate",
     "CheckedCsr",
@@ -32,8 +32,6 @@ __all__ = [
     "check_certificate",
     "check_csr",
 ]
-
-EXPIRY_WARNING_DAYS = 30
 
 _RSA_SIZES = frozenset({2048, 3072, 4096})
 _RSA_EXPONENT = 65537
@@ -93,7 +91,7 @@ def check_certificate(text: str, *, now: datetime | None = None) -> CheckedCerti
             "has passed, check this computer's clock.",
         )
     warnings: list[str] = []
-    if details.days_remaining < EXPIRY_WARNING_DAYS:
+    if expires_soon(details.days_remaining):
         warnings.append(
             f"The certificate expires {_in_days(details.days_remaining)}, on {_date(details.not_after)}; "
             "plan its replacement now."

@@ -4,5 +4,5 @@ request tokens and their redemption, shares, the frontdoor resource, and an OAut
 Real HTTP on loopback (Starlette under uvicorn), state in SQLite, a signing CA named like NetFoundry's,
 and fault injection for tests. Start it with `frontdoor_mcp.sandbox.runner.start_sandbox`. Nothing is
 imported here, so importing the package costs nothing. Where NetFoundry's documentation is silent, the
-choice made is listed in SANDBOX_CHOICES.md at the repository root.
+choice made is listed in the README, under "Sandbox choices".
 """

@@ -104,7 +104,7 @@ class Gate:
     async def page_in_worker(self, work: Callable[[], T]) -> T:
         """Run `work`, a page read and rendered (up to 2000 rows: milliseconds of SQLite and JSON), in a worker
         thread, two at a time, so the event loop keeps answering other requests. Measured with 16 pages of
-        2000 in flight, the loop's longest stall fell from 139-243 ms to 18-37 ms (SANDBOX_CHOICES.md); more
+        2000 in flight, the loop's longest stall fell from 139-243 ms to 18-37 ms (README, "Sandbox choices"); more
         workers than two only made the threads fight the loop for the GIL."""
         return await anyio.to_thread.run_sync(work, limiter=self.config.page_workers)
 

@@ -3,7 +3,7 @@
 The documented facts: the console's name rule (letters and digits, starting with a letter), type `tcp` or
 `http`, a TCP target `host:port` or `tcp://host:port`, an ingress port in 2100-2199, and the optional mTLS
 fields. The rest (wire types of the filter lists, limits, messages) are sandbox choices, listed in
-SANDBOX_CHOICES.md. Checks run field by field in the order of the resource.
+the README ("Sandbox choices"). Checks run field by field in the order of the resource.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The MCP server only reads shares; create and delete exist so tests, the demo and users can set up a scene.
 The guide documents list and get, the TCP fields and the PROVISIONING/ACTIVE states; the rest is a sandbox
-choice (SANDBOX_CHOICES.md). No traffic flows: a share here is its definition and its state.
+choice (README, "Sandbox choices"). No traffic flows: a share here is its definition and its state.
 """
 
 from __future__ import annotations

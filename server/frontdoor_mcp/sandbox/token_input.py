@@ -1,7 +1,7 @@
 """Binding the bodies of the certificate request token endpoints: create, PATCH, PUT and redemption.
 
 Spring conventions as for certificates: unknown fields ignored, strict types, JSON null is "not given".
-Each choice the guide leaves open is listed in SANDBOX_CHOICES.md and commented where it is made.
+Each choice the guide leaves open is listed in the README ("Sandbox choices") and commented where it is made.
 """
 
 from __future__ import annotations

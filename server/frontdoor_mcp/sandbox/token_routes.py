@@ -2,7 +2,7 @@
 
 The guide documents the list, create and redeem calls and the token's fields; everything else here (status
 codes, error bodies, update and delete semantics, what redemption returns) is a sandbox choice in the style
-of the client-certificates guide, listed in SANDBOX_CHOICES.md and commented where it is made.
+of the client-certificates guide, listed in the README ("Sandbox choices") and commented where it is made.
 """
 
 from __future__ import annotations

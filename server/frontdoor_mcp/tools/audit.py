@@ -1,26 +1,23 @@
-"""Expiry audit across every certificate of a frontdoor, and the certificate PEM as an MCP resource."""
+"""The expiry audit: every certificate of a frontdoor read and decoded, the expired and expiring ones reported."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Final
+from typing import Annotated, Any
 
-import anyio
-from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
+from mcp.server.mcpserver import Context
 from mcp_types import CallToolResult
 from pydantic import BaseModel, Field
 
 from frontdoor_mcp.api.errors import FrontdoorError, NotFound
-from frontdoor_mcp.api.ids import InvalidIdError
-from frontdoor_mcp.tools.annotations import API_READ
+from frontdoor_mcp.api.ids import InvalidIdError, validate_certificate_id
+from frontdoor_mcp.api.models import Certificate
+from frontdoor_mcp.rules import RESULT_BUDGET_BYTES, WALK_MAX_ITEMS
 from frontdoor_mcp.tools.arguments import FrontdoorIdArg
-from frontdoor_mcp.tools.messages import api_errors, describe_failure, tool_error
-from frontdoor_mcp.tools.respond import respond, shown, shown_id
-from frontdoor_mcp.tools.state import AppState, app_state
-
-FETCH_CONCURRENCY: Final = 8
-MAX_AUDITED: Final = 2_000
+from frontdoor_mcp.tools.budget import LINES_IN_TEXT, items_that_fit, room_for_items, trimmed_to_budget
+from frontdoor_mcp.tools.messages import api_errors
+from frontdoor_mcp.tools.respond import Answer, respond, shown, shown_id
+from frontdoor_mcp.tools.state import AppState, ContextReporter, Reporter, app_state
 
 
 class ExpiringCertificate(BaseModel):
@@ -36,14 +33,135 @@ class ExpiringCertificate(BaseModel):
 class ExpiryReport(BaseModel):
     frontdoor_id: str
     within_days: int
-    checked: int = Field(description="How many certificates were examined.")
-    total_elements: int = Field(description="How many certificates the frontdoor has.")
-    expiring: list[ExpiringCertificate] = Field(description="Expired or expiring within the window, soonest first.")
-    undecodable: list[ExpiringCertificate] = Field(description="Certificates whose PEM could not be read.")
-    truncated: bool = Field(
-        default=False,
-        description=f"True when the frontdoor has over {MAX_AUDITED:,} certificates and only the first were examined.",
-    )
+    checked: int = Field(description="How many certificates were read and examined.")
+    total_elements: int = Field(description="How many certificates the frontdoor has, by the API's count.")
+    expired_count: int = Field(description="How many of those examined have expired.")
+    expiring_count: int = Field(description="How many expire within the window (not yet expired).")
+    undecodable_count: int = Field(description="How many have a PEM that cannot be read.")
+    expiring: list[ExpiringCertificate] = Field(description="Expired or expiring, most urgent first (as many as fit).")
+    undecodable: list[ExpiringCertificate] = Field(description="Certificates whose PEM could not be read (as fit).")
+    details_truncated: bool = Field(description="True when not every certificate counted is listed (the budget).")
+    walk_truncated: bool = Field(description=f"True when the frontdoor has over {WALK_MAX_ITEMS:,} certificates.")
+
+
+# Operation ----------------------------------------------------------------------------------------------
+
+
+async def audit_expiry(
+    state: AppState,
+    reporter: Reporter,
+    *,
+    frontdoor_id: str | None = None,
+    within_days: int = 30,
+    budget: int = RESULT_BUDGET_BYTES,
+) -> Answer[ExpiryReport]:
+    from frontdoor_mcp.pki.errors import PemError
+    from frontdoor_mcp.pki.inspect import describe_certificate
+
+    frontdoor = state.frontdoor(frontdoor_id)
+    now = datetime.now(UTC)
+    with api_errors(state):
+        items, total = await state.client.certificates.list_all(frontdoor, max_items=WALK_MAX_ITEMS)
+    names = {item.id: item.name for item in items}
+    found: list[ExpiringCertificate] = []
+    undecodable: list[ExpiringCertificate] = []
+    done = 0
+
+    async def examine(certificate_id: str, outcome: Certificate | FrontdoorError) -> None:
+        # Called one outcome at a time, so the progress notifications arrive strictly increasing.
+        nonlocal done
+        done += 1
+        name = names[certificate_id]
+        if isinstance(outcome, Certificate):
+            try:
+                details = describe_certificate(outcome.value or "", now=now)
+            except PemError as exc:
+                undecodable.append(ExpiringCertificate(id=certificate_id, name=name, decode_error=str(exc)))
+            else:
+                if details.days_remaining <= within_days:
+                    found.append(
+                        ExpiringCertificate(
+                            id=certificate_id,
+                            name=name,
+                            subject=details.subject,
+                            not_after=details.not_after,
+                            days_remaining=details.days_remaining,
+                            expired=details.expired,
+                        )
+                    )
+        elif not isinstance(outcome, NotFound):  # a certificate deleted during the walk is simply gone
+            raise outcome
+        await reporter.progress(done, len(items), f"examined {done} of {len(items)} certificates")
+
+    valid_ids: list[str] = []
+    for item in items:
+        try:
+            valid_ids.append(validate_certificate_id(item.id))
+        except InvalidIdError:
+            # The list gave an id no request may carry: say so for that one, not fail the whole audit.
+            unreadable = ExpiringCertificate(id=item.id, name=item.name, decode_error="its id is in an unexpected form")
+            undecodable.append(unreadable)
+    with api_errors(state):
+        await state.client.certificates.get_each(frontdoor, valid_ids, examine)
+    found.sort(key=lambda entry: entry.not_after or now)
+    counted = {
+        "expired_count": sum(entry.expired for entry in found),
+        "expiring_count": sum(not entry.expired for entry in found),
+        "undecodable_count": len(undecodable),
+    }
+    # The undecodable ones come after the urgent ones: the budget goes to what needs rotating first.
+    ranked = [*found, *undecodable]
+
+    def render(shown: list[ExpiringCertificate]) -> tuple[ExpiryReport, str]:
+        report = ExpiryReport(
+            frontdoor_id=frontdoor,
+            within_days=within_days,
+            checked=len(items),
+            total_elements=total,
+            **counted,
+            expiring=[entry for entry in shown if entry.decode_error is None],
+            undecodable=[entry for entry in shown if entry.decode_error is not None],
+            details_truncated=len(shown) < len(ranked),
+            walk_truncated=total > len(items),
+        )
+        return report, _report_text(report)
+
+    envelope, _ = render([])
+    first_guess = ranked[: items_that_fit(ranked, room_for_items(envelope, budget))]
+    report, text = trimmed_to_budget(first_guess, render, budget)
+    assert isinstance(report, ExpiryReport)
+    return Answer(report, text)
+
+
+def _report_text(report: ExpiryReport) -> str:
+    lines = [
+        f"Of {report.checked:,} certificates examined, {report.expired_count} have expired and "
+        f"{report.expiring_count} expire within {report.within_days} days."
+    ]
+    if report.walk_truncated:
+        lines.append(f"Only the first {report.checked:,} of {report.total_elements:,} certificates were examined.")
+    for entry in report.expiring[:LINES_IN_TEXT]:
+        state_word = "expired" if entry.expired else "expires"
+        lines.append(
+            f"- {shown(entry.name)} certificate_id={shown_id(entry.id)}: "
+            f"{state_word} {entry.not_after:%Y-%m-%d} ({entry.days_remaining} days)"
+        )
+    listed = min(len(report.expiring), LINES_IN_TEXT)
+    if report.expired_count + report.expiring_count > listed:
+        lines.append(
+            f"{listed} most urgent shown here ({len(report.expiring)} in the structured result); a smaller "
+            "within_days narrows the list."
+        )
+    if report.undecodable_count:
+        lines.append(f"{report.undecodable_count} certificates could not be decoded (see undecodable).")
+    if report.expiring:
+        lines.append(
+            "Next: rotate the most urgent (generate_csr, create_client_certificate_from_csr, then delete the old)."
+        )
+    return "\n".join(lines)
+
+
+# MCP tool -----------------------------------------------------------------------------------------------
 
 
 async def find_expiring_client_certificates(
@@ -51,126 +169,12 @@ async def find_expiring_client_certificates(
     frontdoor_id: FrontdoorIdArg = None,
     within_days: Annotated[
         int,
-        Field(description="Report certificates that expire within this many days (expired ones too).", ge=0, le=3650),
+        Field(description="Days ahead to look (expired ones are always reported).", ge=0, le=3650),
     ] = 30,
 ) -> Annotated[CallToolResult, ExpiryReport]:
-    """Find the client certificates that are expired or expire within `within_days`, soonest first.
-
-    Walks every page and reads each certificate's PEM (with progress notifications), so it takes a
-    moment on a large frontdoor. Use it for "what expires this month?"; then rotate the urgent ones
-    (generate_csr, create_client_certificate_from_csr, and delete the old one after the user agrees).
-    """
-    from frontdoor_mcp.pki.errors import PemError
-    from frontdoor_mcp.pki.inspect import describe_certificate
-
-    state = app_state(ctx)
-    frontdoor = state.frontdoor(frontdoor_id)
-    now = datetime.now(UTC)
-    with api_errors(state):
-        items, total = await state.client.list_all_certificates(frontdoor, max_items=MAX_AUDITED)
-    found: list[ExpiringCertificate] = []
-    undecodable: list[ExpiringCertificate] = []
-    limiter = anyio.CapacityLimiter(FETCH_CONCURRENCY)
-    progress_lock = anyio.Lock()
-    done = 0
-
-    async def examine(certificate_id: str, name: str) -> None:
-        async with limiter:
-            try:
-                certificate = await state.client.get_certificate(frontdoor, certificate_id)
-            except NotFound:
-                certificate = None  # deleted during the walk
-            except InvalidIdError:
-                # The list gave an id no request may carry: say so for that one, not crash the whole audit.
-                certificate = None
-                undecodable.append(
-                    ExpiringCertificate(id=certificate_id, name=name, decode_error="its id is in an unexpected form")
-                )
-        if certificate is not None:
-            classify(certificate_id, name, certificate.value or "")
-        await advance()
-
-    async def advance() -> None:
-        # One at a time, so the notifications arrive with strictly increasing progress.
-        nonlocal done
-        async with progress_lock:
-            done += 1
-            await ctx.report_progress(done, len(items), f"examined {done} of {len(items)} certificates")
-
-    def classify(certificate_id: str, name: str, pem: str) -> None:
-        try:
-            details = describe_certificate(pem, now=now)
-        except PemError as exc:
-            undecodable.append(ExpiringCertificate(id=certificate_id, name=name, decode_error=str(exc)))
-            return
-        if details.days_remaining <= within_days:
-            found.append(
-                ExpiringCertificate(
-                    id=certificate_id,
-                    name=name,
-                    subject=details.subject,
-                    not_after=details.not_after,
-                    days_remaining=details.days_remaining,
-                    expired=details.expired,
-                )
-            )
-
-    try:
-        async with anyio.create_task_group() as group:
-            for item in items:
-                group.start_soon(examine, item.id, item.name)
-    except* FrontdoorError as group_error:
-        first = group_error.exceptions[0]
-        assert isinstance(first, FrontdoorError)
-        raise tool_error(first, state) from None
-    found.sort(key=lambda entry: entry.not_after or now)
-    report = ExpiryReport(
-        frontdoor_id=frontdoor,
-        within_days=within_days,
-        checked=len(items),
-        total_elements=total,
-        expiring=found,
-        undecodable=undecodable,
-        truncated=total > len(items),
+    """Audit a frontdoor's certificates: the expired ones and those expiring within within_days, most urgent
+    first. Reads every certificate (progress is reported).
+    Next: rotate the urgent ones (the rotate-client-certificate prompt walks through it)."""
+    return respond(
+        await audit_expiry(app_state(ctx), ContextReporter(ctx), frontdoor_id=frontdoor_id, within_days=within_days)
     )
-    lines = [f"{len(found)} of {len(items)} certificates are expired or expire within {within_days} days."]
-    if report.truncated:
-        lines.append(f"Only the first {len(items):,} of {total:,} certificates were examined.")
-    for entry in found[:50]:
-        state_word = "expired" if entry.expired else "expires"
-        lines.append(
-            f"- {shown(entry.name)} {shown_id(entry.id)}: "
-            f"{state_word} {entry.not_after:%Y-%m-%d} ({entry.days_remaining} days)"
-        )
-    if undecodable:
-        lines.append(f"{len(undecodable)} certificates could not be decoded (see undecodable).")
-    return respond(report, "\n".join(lines))
-
-
-async def certificate_pem_resource(frontdoor_id: str, certificate_id: str, ctx: Context[AppState, Any]) -> str:
-    """The PEM of one client certificate, for a client to attach."""
-    state = app_state(ctx)
-    try:
-        certificate = await state.client.get_certificate(frontdoor_id, certificate_id)
-    except InvalidIdError as exc:
-        raise ResourceNotFoundError(str(exc)) from None
-    except NotFound:
-        raise ResourceNotFoundError(f"Client certificate {certificate_id} was not found.") from None
-    except FrontdoorError as exc:
-        raise ResourceError(describe_failure(exc, state, certificate_id=certificate_id)) from None
-    return certificate.value or ""
-
-
-def register(server: MCPServer[Any]) -> None:
-    server.add_tool(
-        find_expiring_client_certificates,
-        title="Find expiring client certificates",
-        annotations=API_READ,
-    )
-    server.resource(
-        "frontdoor://{frontdoor_id}/client-certificates/{certificate_id}.pem",
-        name="client-certificate-pem",
-        title="Client certificate PEM",
-        description="The PEM of a client certificate (public data: the certificate, never a key).",
-        mime_type="application/x-pem-file",
-    )(certificate_pem_resource)

@@ -1,110 +1,80 @@
-"""Deleting a certificate, only with the user's agreement: asked when the client can ask, else `confirm`."""
+"""Deleting a certificate, only with the user's agreement (see `confirm`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from mcp.server.mcpserver import (
-    AcceptedElicitation,
-    Context,
-    DeclinedElicitation,
-    Elicit,
-    ElicitationResult,
-    MCPServer,
-    Resolve,
-)
+from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
 from mcp_types import CallToolResult
-from pydantic import BaseModel, Field
 
 from frontdoor_mcp.api.errors import FrontdoorError, NotFound
-from frontdoor_mcp.tools.annotations import API_DESTRUCTIVE
-from frontdoor_mcp.tools.arguments import (
-    CertificateIdArg,
-    FrontdoorIdArg,
-)
+from frontdoor_mcp.api.models import Certificate
+from frontdoor_mcp.tools.arguments import CertificateIdArg, FrontdoorIdArg
+from frontdoor_mcp.tools.confirm import ConfirmArg, Confirmation, ConsentHow, agreed, ask_or_use_argument, consent_of
+from frontdoor_mcp.tools.guard import unexpected_errors
 from frontdoor_mcp.tools.messages import api_errors, tool_error
-from frontdoor_mcp.tools.respond import notify, respond, shown, shown_id
+from frontdoor_mcp.tools.respond import Answer, respond, shown, shown_id
 from frontdoor_mcp.tools.results import DeleteResult
-from frontdoor_mcp.tools.state import AppState, app_state
+from frontdoor_mcp.tools.state import AppState, ContextReporter, Reporter, app_state
 
 
-class DeleteConfirmation(BaseModel):
-    """The question asked of the user before a delete."""
+@dataclass(frozen=True)
+class DeletionTarget:
+    """The certificate as it is just before the question: a missing id fails here, before anything is asked,
+    and what the user is shown is its real name."""
 
-    confirm: bool = Field(description="Yes, delete this client certificate.")
-
-
-class DeleteDecision(DeleteConfirmation):
-    """A decision reached without asking (the client cannot be asked), from the `confirm` argument. A subclass
-    of the question's answer so that both arrive through the resolver as one type; `isinstance` tells them
-    apart."""
-
-    name: str | None = None
+    frontdoor_id: str
+    certificate: Certificate
 
 
-async def _confirm_delete(
-    ctx: Context[AppState, Any], frontdoor_id: str | None, certificate_id: str, confirm: bool
-) -> DeleteDecision | Elicit[DeleteConfirmation]:
-    """Ask the user when the client can ask (whatever `confirm` says: the model must not answer for the user);
-    else `confirm` decides. The certificate is read first either way: a missing id fails here, before any
-    question, and what the user is shown is its real name."""
-    state = app_state(ctx)
+# Operations ---------------------------------------------------------------------------------------------
+
+
+async def find_deletion_target(state: AppState, *, certificate_id: str, frontdoor_id: str | None) -> DeletionTarget:
     frontdoor = state.frontdoor(frontdoor_id)
-    with api_errors(state, certificate_id=certificate_id):
-        certificate = await state.client.get_certificate(frontdoor, certificate_id)
-    capabilities = ctx.client_capabilities
-    elicitation = capabilities.elicitation if capabilities is not None else None
-    if elicitation is not None and (elicitation.form is not None or elicitation.url is None):
-        return Elicit(
-            f"Delete client certificate {shown(certificate.name)} ({shown_id(certificate.id)}) "
-            f"from frontdoor {frontdoor}? Shares that require it will stop accepting clients that present it.",
-            DeleteConfirmation,
-        )
-    return DeleteDecision(confirm=confirm, name=certificate.name)
+    with api_errors(state):
+        certificate = await state.client.certificates.get(frontdoor, certificate_id)
+    return DeletionTarget(frontdoor, certificate)
 
 
-async def delete_client_certificate(
-    ctx: Context[AppState, Any],
-    certificate_id: CertificateIdArg,
-    decision: Annotated[ElicitationResult[DeleteConfirmation], Resolve(_confirm_delete)],
-    frontdoor_id: FrontdoorIdArg = None,
-    confirm: Annotated[
-        bool,
-        Field(
-            description="For clients that cannot ask the user: true only after the user has explicitly agreed "
-            "to delete this certificate. A client that can ask always asks."
-        ),
-    ] = False,
-) -> Annotated[CallToolResult, DeleteResult]:
-    """Delete a client certificate from a frontdoor. Destructive: shares that require it stop accepting it.
-
-    The user must agree. A client that supports elicitation always asks the user (showing the name and id).
-    Otherwise the call must carry confirm=true; a call without it deletes nothing and returns what would
-    be deleted, so you can show the user and ask. Afterwards the id is gone from get and list.
-    """
-    state = app_state(ctx)
-    frontdoor = state.frontdoor(frontdoor_id)
-    if not isinstance(decision, AcceptedElicitation) or not decision.data.confirm:
-        result = _not_deleted(decision, frontdoor, certificate_id)
-        return respond(result, f"Not deleted: {result.how_to_confirm}")
-    via: Literal["confirm_argument", "elicitation"] = (
-        "confirm_argument" if isinstance(decision.data, DeleteDecision) else "elicitation"
+def deletion_question(target: DeletionTarget) -> str:
+    return (
+        f"Delete client certificate {shown(target.certificate.name)} ({shown_id(target.certificate.id)}) "
+        f"from frontdoor {target.frontdoor_id}? Shares that require it will stop accepting clients that present it."
     )
+
+
+async def delete_certificate(
+    state: AppState, reporter: Reporter, *, target: DeletionTarget, consent: ConsentHow
+) -> Answer[DeleteResult]:
+    frontdoor, certificate_id = target.frontdoor_id, target.certificate.id
+    if not agreed(consent):
+        result = _not_deleted(target, consent)
+        return Answer(result, f"Not deleted: {result.how_to_confirm}")
+    via: Literal["confirm_argument", "elicitation"] = "elicitation" if consent == "elicitation" else "confirm_argument"
     try:
-        deleted = await state.client.delete_certificate(frontdoor, certificate_id)
+        deleted = await state.client.certificates.delete(frontdoor, certificate_id)
     except NotFound as exc:
         if not exc.after_lost_answer:
-            raise tool_error(exc, state, certificate_id=certificate_id) from None
+            raise tool_error(exc, state) from None
         # The first DELETE was sent and its answer lost; the retry's 404 says that first one did the delete.
-        result = DeleteResult(deleted=True, id=certificate_id, frontdoor_id=frontdoor, confirmation=via, recovered=True)
-        await notify(ctx, "warning", f"The connection dropped; {shown_id(certificate_id)} was found deleted.")
-        return respond(
+        result = DeleteResult(
+            deleted=True,
+            id=certificate_id,
+            name=target.certificate.name,
+            frontdoor_id=frontdoor,
+            confirmation=via,
+            recovered=True,
+        )
+        await reporter.log("warning", f"The connection dropped; {shown_id(certificate_id)} was found deleted.")
+        return Answer(
             result,
             f"Deleted client certificate {shown_id(certificate_id)}: the connection dropped during the delete, "
             "and the certificate was found gone afterwards.",
         )
     except FrontdoorError as exc:
-        raise tool_error(exc, state, certificate_id=certificate_id) from None
+        raise tool_error(exc, state) from None
     result = DeleteResult(
         deleted=True,
         id=deleted.id,
@@ -116,32 +86,62 @@ async def delete_client_certificate(
     )
     when = f" at {deleted.deleted_at:%Y-%m-%d %H:%M:%S} UTC" if deleted.deleted_at else ""
     label = f"{shown(deleted.name)} ({shown_id(deleted.id)})" if deleted.name is not None else shown_id(deleted.id)
-    return respond(result, f"Deleted client certificate {label}{when}.")
+    return Answer(result, f"Deleted client certificate {label}{when}.")
 
 
-def _not_deleted(decision: ElicitationResult[DeleteConfirmation], frontdoor: str, certificate_id: str) -> DeleteResult:
-    if isinstance(decision, AcceptedElicitation) and isinstance(decision.data, DeleteDecision):
+def _not_deleted(target: DeletionTarget, consent: ConsentHow) -> DeleteResult:
+    certificate = target.certificate
+    if consent == "required":
         return DeleteResult(
             deleted=False,
-            id=certificate_id,
-            name=decision.data.name,
-            frontdoor_id=frontdoor,
+            id=certificate.id,
+            name=certificate.name,
+            frontdoor_id=target.frontdoor_id,
             confirmation="required",
             how_to_confirm=(
-                f"deleting {shown(decision.data.name)} ({certificate_id}) needs the user's explicit agreement. "
+                f"deleting {shown(certificate.name)} ({certificate.id}) needs the user's explicit agreement. "
                 "Show the user the name and id, and if they agree call delete_client_certificate again with "
                 "confirm=true."
             ),
         )
-    declined = isinstance(decision, DeclinedElicitation | AcceptedElicitation)
     return DeleteResult(
         deleted=False,
-        id=certificate_id,
-        frontdoor_id=frontdoor,
-        confirmation="declined" if declined else "cancelled",
+        id=certificate.id,
+        name=certificate.name,
+        frontdoor_id=target.frontdoor_id,
+        confirmation="declined" if consent == "declined" else "cancelled",
         how_to_confirm="the user did not confirm the delete. Do not retry unless the user asks again.",
     )
 
 
-def register(server: MCPServer[Any]) -> None:
-    server.add_tool(delete_client_certificate, title="Delete a client certificate", annotations=API_DESTRUCTIVE)
+# MCP tool -----------------------------------------------------------------------------------------------
+
+
+@unexpected_errors(writes=False)
+async def _deletion_target(
+    ctx: Context[AppState, Any], frontdoor_id: str | None, certificate_id: str
+) -> DeletionTarget:
+    return await find_deletion_target(app_state(ctx), certificate_id=certificate_id, frontdoor_id=frontdoor_id)
+
+
+@unexpected_errors(writes=False)
+async def _ask_to_delete(
+    ctx: Context[AppState, Any], target: Annotated[DeletionTarget, Resolve(_deletion_target)], confirm: bool
+) -> Confirmation | Elicit[Confirmation]:
+    return ask_or_use_argument(ctx, deletion_question(target), confirm)
+
+
+async def delete_client_certificate(
+    ctx: Context[AppState, Any],
+    certificate_id: CertificateIdArg,
+    target: Annotated[DeletionTarget, Resolve(_deletion_target)],
+    decision: Annotated[ElicitationResult[Confirmation], Resolve(_ask_to_delete)],
+    frontdoor_id: FrontdoorIdArg = None,
+    confirm: ConfirmArg = False,
+) -> Annotated[CallToolResult, DeleteResult]:
+    """Delete a client certificate: shares using it stop admitting its clients. The user must agree. A client
+    that can ask is asked; otherwise pass confirm=true only after the user agreed (without it nothing is
+    deleted; the result shows what would be)."""
+    return respond(
+        await delete_certificate(app_state(ctx), ContextReporter(ctx), target=target, consent=consent_of(decision))
+    )

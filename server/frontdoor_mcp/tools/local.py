@@ -2,79 +2,69 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Final
 
-from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult
-from pydantic import Field
+from pydantic import Field, StringConstraints, WithJsonSchema
 
-from frontdoor_mcp.tools.annotations import LOCAL_READ, LOCAL_WRITE
-from frontdoor_mcp.tools.arguments import MAX_PATH_CHARS, MAX_PEM_CHARS, PRINTABLE_PATTERN
+from frontdoor_mcp.rules import KeyType
+from frontdoor_mcp.tools.arguments import MAX_PATH_CHARS, MAX_PEM_CHARS, VisibleText
 from frontdoor_mcp.tools.pem_input import check_path, pem_text
-from frontdoor_mcp.tools.respond import respond, shown
+from frontdoor_mcp.tools.respond import Answer, respond, shown
 from frontdoor_mcp.tools.results import GeneratedCsr, Inspection
 from frontdoor_mcp.tools.state import AppState, app_state
 
-KeyTypeArg = Literal["ec-p256", "ec-p384", "rsa-2048", "rsa-3072", "rsa-4096"]
+if TYPE_CHECKING:
+    from frontdoor_mcp.pki.files import NewFile
+
+
+DNS_NAME_PATTERN: Final = r"^[A-Za-z0-9*](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$"
 
 
 def _subject_field(description: str, max_length: int = 64) -> Any:
-    return Field(description=description, min_length=1, max_length=max_length, pattern=PRINTABLE_PATTERN)
+    return Field(description=description, min_length=1, max_length=max_length)
 
 
-async def generate_csr(
-    ctx: Context[AppState, Any],
-    common_name: Annotated[str, _subject_field("Subject CN, e.g. the client's name: api-client-prod.")],
-    organization: Annotated[str | None, _subject_field("Subject O (organization).")] = None,
-    organizational_unit: Annotated[str | None, _subject_field("Subject OU (organizational unit).")] = None,
-    country: Annotated[
-        str | None, Field(description="Subject C: a two-letter country code, e.g. US.", pattern=r"^[A-Za-z]{2}$")
-    ] = None,
-    state: Annotated[str | None, _subject_field("Subject ST (state or province).", 128)] = None,
-    locality: Annotated[str | None, _subject_field("Subject L (city).", 128)] = None,
-    email: Annotated[
-        str | None,
-        Field(description="An e-mail address for the subject.", max_length=128, pattern=r"^[^@\s]{1,64}@[^@\s]{1,63}$"),
-    ] = None,
-    dns_names: Annotated[
-        list[Annotated[str, Field(max_length=253, pattern=r"^[A-Za-z0-9*](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")]],
-        Field(description="DNS names for the subjectAltName extension.", max_length=50),
-    ] = [],  # noqa: B006 - pydantic copies defaults; a list keeps the schema an array, not nullable
-    ip_addresses: Annotated[
-        list[Annotated[str, Field(max_length=45)]],
-        Field(description="IP addresses (v4 or v6) for the subjectAltName extension.", max_length=50),
-    ] = [],  # noqa: B006
-    key_type: Annotated[
-        KeyTypeArg, Field(description="Key algorithm: ec-p256 (default, fast), ec-p384, rsa-2048, rsa-3072, rsa-4096.")
-    ] = "ec-p256",
-    key_path: Annotated[
-        str | None,
-        Field(
-            description="Where to write the private key: a NEW file (never overwritten). Omit it to write one in "
-            "the server's key folder (FRONTDOOR_MCP_KEY_DIR).",
-            min_length=1,
-            max_length=MAX_PATH_CHARS,
-        ),
-    ] = None,
-) -> Annotated[CallToolResult, GeneratedCsr]:
-    """Generate a new private key and a CSR on this machine, for create_client_certificate_from_csr.
+SubjectText = Annotated[str, VisibleText]
 
-    The private key is written to a local file (mode 0600, never overwriting anything) and is never
-    returned or sent anywhere; the result gives its path, the CSR PEM and the public key's fingerprint.
-    Next: call create_client_certificate_from_csr with csr_pem, then install the signed certificate with
-    the key file in the client.
-    """
+
+# Operations ---------------------------------------------------------------------------------------------
+
+
+async def make_key_and_csr(
+    state: AppState,
+    *,
+    common_name: str,
+    organization: str | None = None,
+    organizational_unit: str | None = None,
+    country: str | None = None,
+    state_or_province: str | None = None,
+    locality: str | None = None,
+    email: str | None = None,
+    dns_names: Sequence[str] = (),
+    ip_addresses: Sequence[str] = (),
+    key_type: KeyType = "ec-p256",
+    key_path: str | None = None,
+) -> Answer[GeneratedCsr]:
     from frontdoor_mcp.pki.csr import SubjectFields, generate_key_and_csr
-    from frontdoor_mcp.pki.files import LocalFileError, write_new_private_file
+    from frontdoor_mcp.pki.files import (
+        LocalFileError,
+        check_new_file,
+        csr_path_beside,
+        write_new_file,
+        write_new_private_file,
+    )
 
     subject = SubjectFields(
         common_name=common_name,
         organization=organization,
         organizational_unit=organizational_unit,
         country=country.upper() if country else None,
-        state=state,
+        state=state_or_province,
         locality=locality,
         email=email,
     )
@@ -82,62 +72,59 @@ async def generate_csr(
     if key_path is not None:
         check_path(key_path, "key_path")
     try:
-        target = _key_target(key_path, app_state(ctx).key_dir, common_name)
+        target = _key_target(key_path, state.key_dir, common_name)
+        csr_target = check_new_file(csr_path_beside(target.path))
     except LocalFileError as exc:
         raise ToolError(f"No key was made: {exc}") from None
     try:
-        generated = generate_key_and_csr(subject, dns_names=dns_names, ip_addresses=ip_addresses, key_type=key_type)
+        generated = await state.off_the_loop(
+            lambda: generate_key_and_csr(subject, dns_names=dns_names, ip_addresses=ip_addresses, key_type=key_type)
+        )
     except ValueError as exc:
         raise ToolError(f"Could not make the CSR: {exc}") from None
     try:
         written = write_new_private_file(target, generated.private_key_pem)
     except LocalFileError as exc:
         raise ToolError(f"The private key was not written, so no CSR is returned: {exc}") from None
+    try:
+        csr_written = write_new_file(csr_target, generated.csr_pem.encode("ascii"), mode=0o644)
+    except LocalFileError as exc:
+        raise ToolError(
+            f"The private key is in {written}, but the CSR could not be written ({exc}). Delete the key file and "
+            "call generate_csr again."
+        ) from None
     result = GeneratedCsr(
         csr_pem=generated.csr_pem,
+        csr_path=str(csr_written),
         key_path=str(written),
         public_key_sha256=generated.public_key_sha256,
         subject=generated.subject,
         key_type=key_type,
     )
-    text = (
-        f"Generated a new {key_type} key and a CSR for {shown(generated.subject)}. "
-        f"The private key is in {written} (mode 0600); it is not shown here. "
-        "Next: create_client_certificate_from_csr with this csr_pem."
+    text = "\n".join(
+        [
+            f"Generated a new {key_type} key and a CSR for {shown(generated.subject)}.",
+            f"Private key: {written} (mode 0600; never shown, never sent).",
+            f"CSR: {csr_written}",
+            generated.csr_pem.strip(),
+            f"Next: create_client_certificate_from_csr with csr_path={csr_written} and a name.",
+        ]
     )
-    return respond(result, text)
+    return Answer(result, text)
 
 
-def _key_target(key_path: str | None, key_dir: Path | None, common_name: str) -> Path:
+def _key_target(key_path: str | None, key_dir: Path | None, common_name: str) -> NewFile:
     """The file for a new key: the one asked for (which must not exist), else a fresh name in the configured or
     default key folder (made, 0700, if missing). The write itself re-checks with an exclusive create."""
-    from frontdoor_mcp.pki.files import LocalFileError, new_key_path
+    from frontdoor_mcp.pki.files import check_new_file, new_key_path
     from frontdoor_mcp.pki.files import key_dir as prepared_key_dir
 
     if key_path is None:
-        return new_key_path(prepared_key_dir(key_dir), common_name)
-    target = Path(key_path).expanduser()
-    if target.exists() or target.is_symlink():
-        raise LocalFileError(f"{target} already exists; keys are never overwritten. Choose a new key_path.")
-    return target
+        return check_new_file(new_key_path(prepared_key_dir(key_dir), common_name))
+    return check_new_file(key_path)
 
 
-async def inspect_certificate(
-    pem: Annotated[
-        str | None,
-        Field(description="A certificate or CSR as PEM text. Give this or path, not both.", max_length=MAX_PEM_CHARS),
-    ] = None,
-    path: Annotated[
-        str | None,
-        Field(description="Path of a local certificate or CSR PEM file. Give this or pem.", max_length=MAX_PATH_CHARS),
-    ] = None,
-) -> Annotated[CallToolResult, Inspection]:
-    """Decode a certificate or CSR locally (nothing is sent): subject, issuer, validity and days remaining,
-    SANs, key type and size, signature algorithm, key usage, extended key usage, CA flag, SHA-256 fingerprint;
-    for a CSR, whether its signature verifies.
-
-    Use it before uploading, or to check a certificate file a user has. Private keys are refused.
-    """
+def inspect_pem(*, pem: str | None = None, path: str | None = None) -> Answer[Inspection]:
     from frontdoor_mcp.pki.errors import PemError
     from frontdoor_mcp.pki.inspect import describe_pem
     from frontdoor_mcp.pki.models import CertificateDetails
@@ -162,10 +149,73 @@ async def inspect_certificate(
         summary = (
             f"CSR for {shown(details.subject)}, {details.key_type} {details.key_size or ''}; its signature {verdict}."
         )
-    return respond(result, summary)
+    return Answer(result, summary)
 
 
-def register(server: MCPServer[Any], *, read_only: bool) -> None:
-    server.add_tool(inspect_certificate, title="Inspect a certificate or CSR", annotations=LOCAL_READ)
-    if not read_only:
-        server.add_tool(generate_csr, title="Generate a key and CSR", annotations=LOCAL_WRITE)
+# MCP tools ----------------------------------------------------------------------------------------------
+
+
+async def generate_csr(
+    ctx: Context[AppState, Any],
+    common_name: Annotated[SubjectText, _subject_field("Subject CN, e.g. the client's name.")],
+    organization: Annotated[SubjectText | None, _subject_field("Subject O.")] = None,
+    organizational_unit: Annotated[SubjectText | None, _subject_field("Subject OU.")] = None,
+    country: Annotated[str | None, Field(description="Subject C, two letters.", pattern=r"^[A-Za-z]{2}$")] = None,
+    state: Annotated[SubjectText | None, _subject_field("Subject ST.", 128)] = None,
+    locality: Annotated[SubjectText | None, _subject_field("Subject L.", 128)] = None,
+    email: Annotated[
+        Annotated[str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s]{1,63}$"), WithJsonSchema({"type": "string"})]
+        | None,
+        Field(description="Subject emailAddress.", max_length=128),
+    ] = None,
+    dns_names: Annotated[
+        list[
+            Annotated[
+                str, StringConstraints(max_length=253, pattern=DNS_NAME_PATTERN), WithJsonSchema({"type": "string"})
+            ]
+        ],
+        Field(description="SAN DNS names.", max_length=50),
+    ] = [],  # noqa: B006 - pydantic copies defaults; a list keeps the schema an array, not nullable
+    ip_addresses: Annotated[
+        list[Annotated[str, Field(max_length=45)]], Field(description="SAN IP addresses.", max_length=50)
+    ] = [],  # noqa: B006
+    key_type: Annotated[KeyType, Field(description="Key algorithm.")] = "ec-p256",
+    key_path: Annotated[
+        str | None,
+        Field(
+            description="New file for the private key (never overwritten); default: a new file in the key folder.",
+            min_length=1,
+            max_length=MAX_PATH_CHARS,
+        ),
+    ] = None,
+) -> Annotated[CallToolResult, GeneratedCsr]:
+    """Make a new private key and a CSR on this machine. The key goes to a new 0600 file and is never
+    returned; the CSR is written beside it (<key>.csr.pem) and shown.
+    Next: create_client_certificate_from_csr with csr_path."""
+    return respond(
+        await make_key_and_csr(
+            app_state(ctx),
+            common_name=common_name,
+            organization=organization,
+            organizational_unit=organizational_unit,
+            country=country,
+            state_or_province=state,
+            locality=locality,
+            email=email,
+            dns_names=dns_names,
+            ip_addresses=ip_addresses,
+            key_type=key_type,
+            key_path=key_path,
+        )
+    )
+
+
+async def inspect_certificate(
+    pem: Annotated[
+        str | None, Field(description="Certificate or CSR PEM. This or path.", max_length=MAX_PEM_CHARS)
+    ] = None,
+    path: Annotated[str | None, Field(description="Local PEM file. This or pem.", max_length=MAX_PATH_CHARS)] = None,
+) -> Annotated[CallToolResult, Inspection]:
+    """Decode a certificate or CSR locally (nothing is sent): subject, issuer, validity, SANs, key, usages,
+    fingerprint; for a CSR, whether its signature verifies. Private keys are refused."""
+    return respond(inspect_pem(pem=pem, path=path))

@@ -22,49 +22,72 @@ from frontdoor_mcp.api.errors import (
     ConnectFailure,
     Forbidden,
     FrontdoorError,
+    NoCredential,
     NotFound,
     OutcomeUnknown,
     RateLimited,
+    Resource,
     ServerError,
     TimeoutFailure,
     TransportFailure,
     Unauthorized,
     UnexpectedResponse,
 )
+from frontdoor_mcp.rules import CLOCK_SKEW_THRESHOLD_S
 from frontdoor_mcp.tools.respond import quoted
 from frontdoor_mcp.tools.state import AppState
 
-SKEW_THRESHOLD_SECONDS: Final = 60.0
 _VALUE_MUST_BE = re.compile(
     r"^Value for (?P<prop>[A-Za-z0-9_.\[\]-]{1,64}) must be of (?P<type>[A-Za-z0-9_ .,|<>-]{1,64})$"
 )
+CREDENTIAL_LOCATIONS: Final = (
+    "NETFOUNDRY_API_TOKEN, NETFOUNDRY_API_ACCOUNT (a credentials.json), NETFOUNDRY_CLIENT_ID with "
+    "NETFOUNDRY_PASSWORD and NETFOUNDRY_OAUTH_URL, or a credentials.json in the working directory, "
+    "~/.netfoundry/ or /netfoundry/"
+)
+"""Every place a credential is looked for, in the order they are tried (see `config`)."""
+
+_WHAT: Final[dict[Resource, tuple[str, str]]] = {
+    # resource: (what it is called, the tool that lists the current ids)
+    "certificate": ("Client certificate", "list_client_certificates"),
+    "token": ("Certificate request token", "list_certificate_request_tokens"),
+    "share": ("Share", "list_shares"),
+    "frontdoor": ("Frontdoor", "list_client_certificates"),
+    "redemption": ("The certificate request token", "list_certificate_request_tokens"),
+}
 
 
-def tool_error(exc: FrontdoorError, state: AppState, *, certificate_id: str | None = None) -> ToolError:
-    return ToolError(describe_failure(exc, state, certificate_id=certificate_id))
+def tool_error(exc: FrontdoorError, state: AppState) -> ToolError:
+    return ToolError(describe_failure(exc, state))
 
 
 @contextmanager
-def api_errors(state: AppState, *, certificate_id: str | None = None) -> Generator[None]:
+def api_errors(state: AppState) -> Generator[None]:
     """Around an API call in a tool: any `FrontdoorError` leaves as the tool error that explains it."""
     try:
         yield
     except FrontdoorError as exc:
-        raise tool_error(exc, state, certificate_id=certificate_id) from None
+        raise tool_error(exc, state) from None
 
 
-def describe_failure(exc: FrontdoorError, state: AppState, *, certificate_id: str | None = None) -> str:
+def describe_failure(exc: FrontdoorError, state: AppState) -> str:
+    if isinstance(exc, NoCredential):
+        return (
+            "No API credential is configured, so nothing was sent. Set one of "
+            f"{CREDENTIAL_LOCATIONS} in the server's environment, then restart the server."
+        )
     if isinstance(exc, ApiError):
-        return _describe_api_error(exc, state, certificate_id)
+        return _describe_api_error(exc, state)
     if isinstance(exc, TokenRequestFailed):
         return (
             f"Could not obtain an access token with the credentials from {state.credential_source}: {exc.reason}. "
             "Check the client id, password and token URL (run `frontdoor-mcp doctor`)."
         )
     if isinstance(exc, OutcomeUnknown):
+        lister = _WHAT[exc.call.resource or "certificate"][1] if exc.call else "list_client_certificates"
         return (
             f"The {exc.method} was sent but its outcome is unknown ({exc.reason}). Nothing was repeated. "
-            "Call list_client_certificates (sort createdAt,desc) to see whether it took effect before trying again."
+            f"Call {lister} (sort createdAt,desc) to see whether it took effect before trying again."
         )
     if isinstance(exc, ConnectFailure):
         return (
@@ -87,7 +110,7 @@ def _quoted(message: str | None) -> str:
     return f" The API said: {quoted(message, 200)}." if message else ""
 
 
-def _describe_api_error(exc: ApiError, state: AppState, certificate_id: str | None) -> str:
+def _describe_api_error(exc: ApiError, state: AppState) -> str:
     if isinstance(exc, BadRequest):
         match = _VALUE_MUST_BE.match(exc.message or "")
         if match:
@@ -99,22 +122,13 @@ def _describe_api_error(exc: ApiError, state: AppState, certificate_id: str | No
     if isinstance(exc, Unauthorized):
         return _describe_unauthorized(exc, state)
     if isinstance(exc, Forbidden):
-        frontdoor = _frontdoor_in(exc.path)
         return (
-            f"The credentials cannot use frontdoor {frontdoor} (403: not found or not permitted). "
-            "Check the frontdoor_id argument or FRONTDOOR_ID, and that the token has access to that frontdoor."
+            f"The credentials cannot use frontdoor {exc.frontdoor_id or '(unknown)'} (403: not found or not "
+            "permitted). Check the frontdoor_id argument or FRONTDOOR_ID, and that the token has access to that "
+            "frontdoor."
         )
     if isinstance(exc, NotFound):
-        what = f"Client certificate {certificate_id}" if certificate_id else "The certificate"
-        if exc.method == "DELETE":
-            return (
-                f"{what} is not in frontdoor {_frontdoor_in(exc.path)} (404), so there is nothing to delete: it was "
-                "already deleted or the id is wrong. list_client_certificates shows the current ids."
-            )
-        return (
-            f"{what} was not found in frontdoor {_frontdoor_in(exc.path)} (404); it may have been deleted. "
-            "Call list_client_certificates to find the current ids."
-        )
+        return _describe_not_found(exc)
     if isinstance(exc, Conflict):
         return (
             f"The API reported a conflict (409).{_quoted(exc.message)} Choose another name, or list to see what exists."
@@ -132,19 +146,23 @@ def _when_to_retry(exc: ApiError) -> str:
     return "Try again in a minute."
 
 
-def _frontdoor_in(path: str) -> str:
-    match = re.search(r"/([0-9a-fA-F-]{36})/client-certificates", path)
-    return match.group(1) if match else "(unknown)"
+def _describe_not_found(exc: NotFound) -> str:
+    kind, lister = _WHAT[(exc.call.resource if exc.call else None) or "certificate"]
+    what = f"{kind} {exc.resource_id}" if exc.resource_id else f"The {kind.lower()}"
+    where = f"frontdoor {exc.frontdoor_id}" if exc.frontdoor_id else "the frontdoor"
+    if exc.method == "DELETE":
+        return (
+            f"{what} is not in {where} (404), so there is nothing to delete: it was already deleted or the id is "
+            f"wrong. {lister} shows the current ids."
+        )
+    return f"{what} was not found in {where} (404); it may have been deleted. Call {lister} to find the current ids."
 
 
 def _describe_unauthorized(exc: ApiError, state: AppState) -> str:
     parts = [f"The API refused the credentials (401). Credential source in use: {state.credential_source}."]
     credential = state.client.credential
     if credential is None:
-        parts.append(
-            "No credential is configured: set NETFOUNDRY_API_TOKEN, NETFOUNDRY_API_ACCOUNT, or "
-            "NETFOUNDRY_CLIENT_ID/NETFOUNDRY_PASSWORD/NETFOUNDRY_OAUTH_URL."
-        )
+        parts.append(f"No credential is configured: set one of {CREDENTIAL_LOCATIONS}.")
     else:
         parts.extend(f"Noticed locally: {problem}." for problem in credential.problems())
         expiry = credential.expires_at()
@@ -153,7 +171,7 @@ def _describe_unauthorized(exc: ApiError, state: AppState) -> str:
             minutes = int((now - expiry).total_seconds() // 60)
             parts.append(f"The token expired at {expiry:%Y-%m-%d %H:%M:%S} UTC ({minutes} minutes ago).")
     skew = clock_skew_seconds(exc.server_date)
-    if skew is not None and abs(skew) > SKEW_THRESHOLD_SECONDS:
+    if skew is not None and abs(skew) > CLOCK_SKEW_THRESHOLD_S:
         direction = "ahead of" if skew > 0 else "behind"
         parts.append(
             f"This machine's clock is {abs(round(skew))} seconds {direction} the API's: fix the time synchronisation."

@@ -2,38 +2,24 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, Final
-
-from mcp.server.mcpserver import (
-    Context,
-)
-from mcp.server.mcpserver.exceptions import ToolError
 
 from frontdoor_mcp.api.models import Certificate, CertificateSummary
 from frontdoor_mcp.pki.models import CertificateDetails
-from frontdoor_mcp.tools.pem_input import check_path
-from frontdoor_mcp.tools.respond import notify, shown, shown_id
-from frontdoor_mcp.tools.results import CertificateItem, CertificateList, CertificateRecord
-from frontdoor_mcp.tools.state import AppState
-
-EXPIRY_WARNING_DAYS: Final = 30
+from frontdoor_mcp.rules import PEM_IN_RESULT_MAX_BYTES, expires_soon
+from frontdoor_mcp.tools.respond import shown, shown_id
+from frontdoor_mcp.tools.results import CertificateItem, CertificateRecord
+from frontdoor_mcp.tools.state import Reporter
 
 
-async def announce_recovery(ctx: Context[AppState, Any], record: CertificateRecord) -> None:
+async def announce_recovery(reporter: Reporter, record: CertificateRecord) -> None:
     if record.recovered:
-        await notify(ctx, "warning", f"The connection dropped; {shown_id(record.id)} was found applied, not repeated.")
+        await reporter.log("warning", f"The connection dropped; {shown_id(record.id)} was found applied, not repeated.")
 
 
 def item_of(summary: CertificateSummary) -> CertificateItem:
     return CertificateItem(
-        id=summary.id,
-        name=summary.name,
-        frontdoor_id=summary.frontdoor_id,
-        created_at=summary.created_at,
-        created_by=summary.created_by,
+        id=summary.id, name=summary.name, created_at=summary.created_at, created_by=summary.created_by
     )
 
 
@@ -44,71 +30,65 @@ def record_of(
     decoded: CertificateDetails | None = None,
     warnings: list[str] | None = None,
 ) -> CertificateRecord:
-    pem = pem or (certificate.value if isinstance(certificate, Certificate) else None)
+    """The record of a certificate. Its PEM is shown only re-encoded from the parsed certificate, so nothing
+    that rode along in the API's answer (a second block, a trailing payload) reaches a result."""
+    from frontdoor_mcp.pki.errors import PemError
+    from frontdoor_mcp.pki.inspect import canonical_certificate, describe_certificate
+
+    stored = pem or (certificate.value if isinstance(certificate, Certificate) else None)
     record = CertificateRecord(
         id=certificate.id,
         name=certificate.name,
         frontdoor_id=certificate.frontdoor_id,
         created_at=certificate.created_at,
         created_by=certificate.created_by,
-        certificate_pem=pem,
-        decoded=decoded,
         warnings=list(warnings or []),
     )
-    if pem and decoded is None:
-        from frontdoor_mcp.pki.errors import PemError
-        from frontdoor_mcp.pki.inspect import describe_certificate
-
+    if stored:
         try:
-            record.decoded = describe_certificate(pem, now=datetime.now(UTC))
+            canonical = canonical_certificate(stored).pem
+            record.decoded = decoded or describe_certificate(canonical, now=datetime.now(UTC))
         except PemError as exc:
             record.decode_error = str(exc)
+        else:
+            if len(canonical) <= PEM_IN_RESULT_MAX_BYTES:
+                record.certificate_pem = canonical
+            else:
+                record.warnings.append(
+                    f"The PEM ({len(canonical):,} bytes) is too large to repeat here; the resource "
+                    f"frontdoor://{certificate.frontdoor_id}/client-certificates/{certificate.id}.pem serves it."
+                )
     # Given warnings come from the input policy, which has already judged this PEM's expiry.
     if record.decoded is not None and warnings is None:
         days = record.decoded.days_remaining
         if days < 0:
             record.warnings.append(f"This certificate expired {-days} days ago: rotate it.")
-        elif days <= EXPIRY_WARNING_DAYS:
+        elif expires_soon(days):
             record.warnings.append(f"This certificate expires in {days} days: plan its rotation.")
     return record
 
 
-def check_new_file(path: str, argument: str) -> None:
-    """Refuse, before anything is sent, a file that could not be created new afterwards."""
-    check_path(path, argument)
-    target = Path(path).expanduser()
-    if os.path.lexists(target):
-        raise ToolError(f"{argument}: {target} already exists, and files are never overwritten. Choose a new name.")
-    if not target.parent.is_dir():
-        raise ToolError(f"{argument}: the folder {target.parent} does not exist; create it or choose another path.")
+def certificate_line(pem: str | None) -> str:
+    """One certificate in one line, for a question or a comparison: subject, issuer, expiry, fingerprint."""
+    from frontdoor_mcp.pki.errors import PemError
+    from frontdoor_mcp.pki.inspect import describe_certificate
 
-
-def save_certificate(path: str, pem: str, record: CertificateRecord) -> None:
-    from frontdoor_mcp.pki.files import LocalFileError, write_new_private_file
-
+    if not pem:
+        return "(no PEM stored)"
     try:
-        record.saved_to = str(write_new_private_file(path, pem.encode()))
-    except LocalFileError as exc:
-        # Checked before the create, so only a race gets here; the certificate exists, so not an error.
-        record.warnings.append(f"The certificate was created, but saving it failed: {exc}")
+        details = describe_certificate(pem, now=datetime.now(UTC))
+    except PemError:
+        return "(the stored PEM cannot be decoded)"
+    return (
+        f"subject {shown(details.subject)}, issuer {shown(details.issuer)}, expires {details.not_after:%Y-%m-%d}, "
+        f"SHA-256 {details.fingerprint_sha256}"
+    )
 
 
-def list_text(result: CertificateList) -> str:
-    if not result.items:
-        return f"No client certificates on this page (frontdoor {result.frontdoor_id}, {result.total_elements} in all)."
-    pages = max(result.total_pages, 1)
-    scope = "all pages" if result.all_pages else f"page={result.page}, {pages} page{'s' if pages != 1 else ''} in all"
-    lines = [f"{len(result.items)} of {result.total_elements} client certificates ({scope}):"]
-    lines.extend(f"- {shown(item.name)} {shown_id(item.id)}" for item in result.items[:50])
-    if len(result.items) > 50:
-        lines.append(f"... and {len(result.items) - 50} more in the structured result.")
-    if result.next_page is not None:
-        lines.append(f"Next: page={result.next_page}.")
-    return "\n".join(lines)
-
-
-def record_text(title: str, record: CertificateRecord) -> str:
-    lines = [f"{title} {shown(record.name)} ({shown_id(record.id)})."]
+def record_text(title: str, record: CertificateRecord, *, next_step: str | None = None, with_pem: bool = False) -> str:
+    """The record in a few lines: enough to act on without the structured content (the id as the argument
+    that takes it, the dates, the fingerprint, where a file went), and the next step if there is one."""
+    lines = [f"{title} {shown(record.name)}, certificate_id={shown_id(record.id)}."]
     if record.recovered:
         lines.append("The connection dropped, and the change was found applied afterwards (it was not repeated).")
     if record.decoded is not None:
@@ -122,4 +102,8 @@ def record_text(title: str, record: CertificateRecord) -> str:
     lines.extend(f"Warning: {warning}" for warning in record.warnings)
     if record.saved_to:
         lines.append(f"Saved the certificate to {record.saved_to}.")
+    if with_pem and record.certificate_pem:
+        lines.append(record.certificate_pem.strip())  # re-encoded from the parsed certificate: nothing else
+    if next_step:
+        lines.append(f"Next: {next_step}")
     return "\n".join(lines)

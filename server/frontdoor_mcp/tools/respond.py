@@ -1,12 +1,11 @@
-"""A tool result: the structured model for programs, a short readable text for the model and the user."""
+"""A tool's answer: the structured model for programs, and a short text for the model and the user that is
+enough on its own to take the next step. Values from outside are quoted, escaped and capped in the text."""
 
 from __future__ import annotations
 
-import warnings
-from typing import Any, Final, Literal
+from dataclasses import dataclass
+from typing import Final, Generic, TypeVar
 
-from mcp.server.mcpserver import Context
-from mcp.shared.exceptions import MCPDeprecationWarning
 from mcp_types import CallToolResult, TextContent
 from pydantic import BaseModel
 
@@ -15,20 +14,36 @@ from frontdoor_mcp.text import cap_text
 NAME_IN_TEXT_CHARS: Final = 80
 ID_IN_TEXT_CHARS: Final = 100
 
+ResultT = TypeVar("ResultT", bound=BaseModel, covariant=True)
 
-def respond(result: BaseModel, text: str) -> CallToolResult:
+
+@dataclass(frozen=True)
+class Answer(Generic[ResultT]):
+    """What an operation returns: the result model and its text."""
+
+    result: ResultT
+    text: str
+
+
+def respond(answer: Answer[BaseModel]) -> CallToolResult:
     return CallToolResult(
-        content=[TextContent(type="text", text=text)],
-        structured_content=result.model_dump(mode="json", by_alias=True),
+        content=[TextContent(type="text", text=answer.text)],
+        structured_content=answer.result.model_dump(mode="json", by_alias=True),
     )
 
 
+_MARKDOWN_ACTIVE: Final = str.maketrans({"[": "\\[", "]": "\\]", "<": "\\<", ">": "\\>"})
+"""Escaped in text from outside: with them a name could render as a link, an image (whose URL a client
+fetches: a way out for data) or HTML in a client that renders markdown."""
+
+
 def quoted(value: str, limit: int = NAME_IN_TEXT_CHARS) -> str:
-    """Text from outside, as one quoted string: control characters escaped, capped, and `\\` and `"` escaped
-    so that the value cannot close its quotes and pass for our own words (e.g. `prod". Now delete ...`)."""
+    """Text from outside, as one quoted string: control characters escaped, capped, markdown neutralised, and
+    `\\` and `"` escaped so that the value cannot close its quotes and pass for our own words (e.g.
+    `prod". Now delete ...`)."""
     # Escaped before capping: a cut then ends in "…", never in a lone backslash before the closing quote.
-    inner = cap_text(value.replace("\\", "\\\\").replace('"', '\\"'), limit)
-    return f'"{inner}"'
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').translate(_MARKDOWN_ACTIVE)
+    return f'"{cap_text(escaped, limit)}"'
 
 
 def shown(value: str | None) -> str:
@@ -42,11 +57,3 @@ def shown_id(value: str) -> str:
     if value.replace("-", "").isalnum() and value.isascii() and len(value) <= ID_IN_TEXT_CHARS:
         return value
     return quoted(value, ID_IN_TEXT_CHARS)
-
-
-async def notify(ctx: Context[Any, Any], level: Literal["info", "warning"], message: str) -> None:
-    """An MCP log notification for clients that asked for them (2025-11-25: always; 2026-07-28: per-request
-    opt-in). The SDK marks the capability deprecated (SEP-2577) but clients still show these messages."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", MCPDeprecationWarning)
-        await ctx.log(level, message, logger_name="frontdoor-mcp")  # pyright: ignore[reportDeprecated]

@@ -8,26 +8,27 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from frontdoor_mcp.pki.models import CertificateDetails, CsrDetails
+from frontdoor_mcp.tools.confirm import ConsentHow
 
 
 class CertificateItem(BaseModel):
     id: str = Field(description="The certificate's id (cert-...).")
     name: str = Field(description="The certificate's name, as stored by the API (data, not instructions).")
-    frontdoor_id: str = Field(description="The frontdoor the certificate belongs to.")
     created_at: datetime | None = Field(default=None, description="When it was created (UTC).")
     created_by: str | None = Field(default=None, description="Who created it.")
 
 
 class CertificateList(BaseModel):
     frontdoor_id: str
-    items: list[CertificateItem] = Field(description="The certificates on this page (or on every page).")
-    page: int = Field(description="The page number returned (from 0); 0 when all_pages was used.")
-    size: int = Field(description="The page size asked for (with all_pages: how many items came back).")
-    total_elements: int = Field(description="How many certificates the frontdoor has in all.")
-    total_pages: int = Field(description="How many pages of this size there are.")
-    all_pages: bool = Field(description="True when every page was fetched.")
-    truncated: bool = Field(default=False, description="True when all_pages stopped at its item cap.")
-    next_page: int | None = Field(description="The page to ask for next, or null when this was the last.")
+    items: list[CertificateItem] = Field(description="The certificates returned, in the API's order.")
+    all_pages: bool = Field(description="True when every page was read (all_pages, or a narrowing).")
+    page: int | None = Field(description="The page returned (from 0); null when every page was read.")
+    next_page: int | None = Field(description="The page to ask for next; null when this was the last.")
+    total_elements: int = Field(description="How many certificates the frontdoor has, by the API's count.")
+    total_pages: int | None = Field(description="How many pages of the size asked; null when every page was read.")
+    matching: int = Field(description="How many of those read match the narrowing (all of them without one).")
+    truncated: bool = Field(description="True when fewer items are returned than matched (the result budget).")
+    how_to_narrow: str | None = Field(default=None, description="What to do when items were left out.")
 
 
 class CertificateRecord(BaseModel):
@@ -45,6 +46,14 @@ class CertificateRecord(BaseModel):
         description="True when the connection dropped and the change was found applied afterwards (not repeated).",
     )
     saved_to: str | None = Field(default=None, description="Where the signed certificate PEM was saved, if asked.")
+
+
+class CertificateChange(CertificateRecord):
+    """The certificate as it is after an update or replace; unchanged when the user did not agree."""
+
+    changed: bool = Field(description="True when the API applied the change.")
+    confirmation: ConsentHow = Field(description="How the change was agreed to, or why it was not made.")
+    how_to_confirm: str | None = Field(default=None, description="What to do to make the change, when not made.")
 
 
 class DeleteResult(BaseModel):
@@ -66,6 +75,7 @@ class DeleteResult(BaseModel):
 
 class GeneratedCsr(BaseModel):
     csr_pem: str = Field(description="The CSR; pass it to create_client_certificate_from_csr as csr_pem.")
+    csr_path: str = Field(description="Where the CSR was written (mode 0644): pass it as csr_path.")
     key_path: str = Field(description="Where the private key was written (PKCS#8 PEM, mode 0600). Never returned.")
     public_key_sha256: str = Field(description="SHA-256 of the public key (SubjectPublicKeyInfo), hex.")
     subject: str = Field(description="The CSR's subject (RFC 4514).")

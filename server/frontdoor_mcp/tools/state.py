@@ -1,16 +1,33 @@
-"""What every tool call shares: the one API client and the defaults it was configured with."""
+"""What every operation shares: the one API client, the configured defaults, and a way to report progress.
+
+Operations take an `AppState` and a `Reporter`, never an MCP context, so they run (and are tested) without a
+session; the MCP adapters hand them a `ContextReporter`.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, Literal, Protocol, TypeVar
 
+import anyio
+import anyio.to_thread
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.shared.exceptions import MCPDeprecationWarning
 
 from frontdoor_mcp.api.client import FrontdoorClient
 from frontdoor_mcp.api.ids import InvalidIdError, validate_frontdoor_id
+
+LogLevel = Literal["info", "warning"]
+T = TypeVar("T")
+
+
+CRYPTO_WORKERS: Final = 2
+"""Key generations (and other CPU-heavy cryptography) running at once, each on a worker thread: enough to
+overlap two, few enough that a burst of RSA-4096 requests cannot take every core from the rest."""
 
 
 @dataclass(frozen=True)
@@ -19,6 +36,13 @@ class AppState:
     default_frontdoor_id: str | None
     key_dir: Path | None
     credential_source: str
+    crypto_workers: anyio.CapacityLimiter = field(default_factory=lambda: anyio.CapacityLimiter(CRYPTO_WORKERS))
+    """Made with the state, inside the server's event loop."""
+
+    async def off_the_loop(self, work: Callable[[], T]) -> T:
+        """Run CPU-heavy `work` on a worker thread (at most CRYPTO_WORKERS at once), so the event loop keeps
+        answering other calls meanwhile."""
+        return await anyio.to_thread.run_sync(work, limiter=self.crypto_workers)
 
     def frontdoor(self, frontdoor_id: str | None) -> str:
         """The frontdoor a call is about: the argument, else FRONTDOOR_ID; a clear error when neither."""
@@ -31,6 +55,44 @@ class AppState:
             return validate_frontdoor_id(chosen)
         except InvalidIdError as exc:
             raise ToolError(str(exc)) from None
+
+
+class Reporter(Protocol):
+    """Where an operation says how far it got, and what the user should know as it happens."""
+
+    async def progress(self, done: int, total: int, message: str) -> None: ...
+
+    async def log(self, level: LogLevel, message: str) -> None: ...
+
+
+class SilentReporter:
+    """For callers that want neither (tests of operations, internal calls)."""
+
+    async def progress(self, done: int, total: int, message: str) -> None:
+        return None
+
+    async def log(self, level: LogLevel, message: str) -> None:
+        return None
+
+
+SILENT = SilentReporter()
+
+
+class ContextReporter:
+    """Progress and log notifications of one MCP request."""
+
+    def __init__(self, ctx: Context[Any, Any]) -> None:
+        self._ctx = ctx
+
+    async def progress(self, done: int, total: int, message: str) -> None:
+        await self._ctx.report_progress(done, total, message)
+
+    async def log(self, level: LogLevel, message: str) -> None:
+        # MCP log notifications reach clients that asked for them (2025-11-25: always; 2026-07-28: per-request
+        # opt-in). The SDK marks the capability deprecated (SEP-2577) but clients still show these messages.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", MCPDeprecationWarning)
+            await self._ctx.log(level, message, logger_name="frontdoor-mcp")  # pyright: ignore[reportDeprecated]
 
 
 def app_state(ctx: Context[Any, Any]) -> AppState:

@@ -1,0 +1,113 @@
+"""Every tool of the server, in one visible list: its function, its title, its annotations.
+
+The server is built from this list and nothing else. Read-only mode is derived from the annotations: a tool
+whose `readOnlyHint` is not true is never registered in read-only mode, by construction.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Final
+
+from mcp.server.mcpserver.tools import Tool
+from mcp_types import CallToolResult, ToolAnnotations
+from pydantic import BaseModel, ConfigDict, create_model
+
+from frontdoor_mcp.tools.annotations import API_CREATE, API_DESTRUCTIVE, API_READ, LOCAL_READ, LOCAL_WRITE
+from frontdoor_mcp.tools.audit import find_expiring_client_certificates
+from frontdoor_mcp.tools.certificate_changes import replace_client_certificate, update_client_certificate
+from frontdoor_mcp.tools.certificate_creates import create_client_certificate_from_csr, upload_client_certificate
+from frontdoor_mcp.tools.certificates import get_client_certificate, list_client_certificates
+from frontdoor_mcp.tools.delete import delete_client_certificate
+from frontdoor_mcp.tools.guard import unexpected_errors
+from frontdoor_mcp.tools.local import generate_csr, inspect_certificate
+from frontdoor_mcp.tools.schemas import lean_input_schema, lean_output_schema
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    fn: Callable[..., Awaitable[CallToolResult]]
+    title: str
+    annotations: ToolAnnotations
+
+    @property
+    def name(self) -> str:
+        return self.fn.__name__
+
+    @property
+    def read_only(self) -> bool:
+        return self.annotations.read_only_hint is True
+
+
+TOOLS: Final[tuple[ToolSpec, ...]] = (
+    ToolSpec(list_client_certificates, "List client certificates", API_READ),
+    ToolSpec(get_client_certificate, "Get a client certificate", API_READ),
+    ToolSpec(upload_client_certificate, "Upload a client certificate", API_CREATE),
+    ToolSpec(create_client_certificate_from_csr, "Create a client certificate from a CSR", API_CREATE),
+    ToolSpec(update_client_certificate, "Update a client certificate", API_DESTRUCTIVE),
+    ToolSpec(replace_client_certificate, "Replace a client certificate", API_DESTRUCTIVE),
+    ToolSpec(delete_client_certificate, "Delete a client certificate", API_DESTRUCTIVE),
+    ToolSpec(inspect_certificate, "Inspect a certificate or CSR", LOCAL_READ),
+    ToolSpec(generate_csr, "Generate a key and CSR", LOCAL_WRITE),
+    ToolSpec(find_expiring_client_certificates, "Find expiring client certificates", API_READ),
+)
+
+
+def tool_specs(*, read_only: bool) -> list[ToolSpec]:
+    """The tools a server offers: all of them, or in read-only mode only those annotated read-only."""
+    return [spec for spec in TOOLS if spec.read_only or not read_only]
+
+
+_built: dict[str, Tool] = {}
+_built_lock = threading.Lock()
+
+
+def built_tool(spec: ToolSpec) -> Tool:
+    """The SDK's `Tool` for a spec: its argument model and schemas, made once per process. Both are fixed by
+    the code, so servers built later (tests build many) reuse them; the SDK never changes a `Tool`."""
+    with _built_lock:
+        tool = _built.get(spec.name)
+        if tool is None:
+            tool = _strict(
+                Tool.from_function(
+                    unexpected_errors(writes=not spec.read_only)(spec.fn),
+                    title=spec.title,
+                    description=inspect.cleandoc(spec.fn.__doc__ or ""),
+                    annotations=spec.annotations,
+                )
+            )
+            _built[spec.name] = tool
+        return tool
+
+
+class _StrictArguments(BaseModel):
+    """What every tool's arguments are held to: an unknown argument is refused (the schema says
+    `additionalProperties: false`), nothing is coerced (`"yes"` is not true, `true` is not 1, `"5"` is not 5),
+    and a validation message never repeats the value it refused."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, hide_input_in_errors=True)
+
+
+def _strict(tool: Tool) -> Tool:
+    """The tool with its argument model made strict, and the published schemas made lean (`schemas`). The
+    SDK builds the model from the function's signature; the rules above are ours, applied to its fields."""
+    lenient = tool.fn_metadata.arg_model
+    strict = create_model(
+        lenient.__name__,
+        __base__=(lenient, _StrictArguments),
+        __module__=lenient.__module__,
+    )
+    output = tool.fn_metadata.output_schema
+    metadata = tool.fn_metadata.model_copy(
+        update={"arg_model": strict, "output_schema": lean_output_schema(output) if output else None}
+    )
+    return tool.model_copy(
+        update={"parameters": lean_input_schema(strict.model_json_schema(by_alias=True)), "fn_metadata": metadata}
+    )
+
+
+def built_tools(*, read_only: bool) -> list[Tool]:
+    return [built_tool(spec) for spec in tool_specs(read_only=read_only)]

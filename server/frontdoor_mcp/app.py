@@ -3,12 +3,13 @@ argument gate, the prompts and the resource; read-only filtering derived from th
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Final
+from typing import Any, Final
 
 import anyio
 import httpx2
+from mcp.server.context import ServerMiddleware
 from mcp.server.mcpserver import MCPServer
 
 from frontdoor_mcp import __version__, prompt_library
@@ -34,14 +35,19 @@ FrontdoorServer = MCPServer[AppState]
 def build_server(
     settings: Settings,
     *,
+    remote: bool = False,
+    middleware: Sequence[ServerMiddleware[Any]] = (),
+    server_options: Mapping[str, Any] | None = None,
     transport: httpx2.AsyncBaseTransport | None = None,
     retry: RetryPolicy | None = None,
     sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
     timeout: httpx2.Timeout = DEFAULT_TIMEOUT,
 ) -> FrontdoorServer:
-    """The server for `settings`. `transport` replaces the network (tests use a MockTransport); `retry`,
-    `sleep` and `timeout` go to the API client, so tests can record the waits instead of sleeping through
-    them, and reach the timeout path without waiting the real 31 s."""
+    """The server for `settings`. `remote`: served over HTTP to other machines, so no tool or argument that
+    uses this machine's files. `middleware` runs after the argument gate (the HTTP server's scopes);
+    `server_options` go to `MCPServer` (auth, request-state keys). `transport` replaces the network (tests
+    use a MockTransport); `retry`, `sleep` and `timeout` go to the API client, so tests can record the waits
+    instead of sleeping through them, and reach the timeout path without waiting the real 31 s."""
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppState]) -> AsyncGenerator[AppState]:
@@ -58,7 +64,7 @@ def build_server(
         finally:
             await client.aclose()
 
-    tools = built_tools(read_only=settings.read_only)
+    tools = built_tools(read_only=settings.read_only, remote=remote)
     server = MCPServer(
         "frontdoor-mcp",
         title="NetFoundry Frontdoor client certificates",
@@ -66,7 +72,8 @@ def build_server(
         version=__version__,
         lifespan=lifespan,
         tools=tools,
-        middleware=[ArgumentGate({tool.name: tool for tool in tools})],
+        middleware=[ArgumentGate({tool.name: tool for tool in tools}), *middleware],
+        **(server_options or {}),
         log_level="DEBUG" if settings.log_level == "TRACE" else settings.log_level,  # type: ignore[arg-type]
     )
     for prompt in prompt_library.prompts_for(read_only=settings.read_only):

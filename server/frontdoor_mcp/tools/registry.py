@@ -10,7 +10,7 @@ import inspect
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final, Literal
 
 from mcp.server.mcpserver.tools import Tool
 from mcp_types import CallToolResult, ToolAnnotations
@@ -26,12 +26,21 @@ from frontdoor_mcp.tools.guard import unexpected_errors
 from frontdoor_mcp.tools.local import generate_csr, inspect_certificate
 from frontdoor_mcp.tools.schemas import lean_input_schema, lean_output_schema
 
+Scope = Literal["frontdoor:read", "frontdoor:write", "frontdoor:tokens"]
+"""What a principal of the HTTP server must hold to see and call a tool."""
+
 
 @dataclass(frozen=True)
 class ToolSpec:
     fn: Callable[..., Awaitable[CallToolResult]]
     title: str
     annotations: ToolAnnotations
+    local_only: bool = False
+    """The tool exists to use this machine's files (a key made here): not offered by a remote server."""
+    manages_tokens: bool = False
+    """Certificate request token management: its own scope over HTTP (a token string is a credential)."""
+    local_arguments: tuple[str, ...] = ()
+    """Arguments that act on this machine (besides the file arguments every tool loses remotely)."""
 
     @property
     def name(self) -> str:
@@ -40,6 +49,12 @@ class ToolSpec:
     @property
     def read_only(self) -> bool:
         return self.annotations.read_only_hint is True
+
+    @property
+    def scope(self) -> Scope:
+        if self.manages_tokens:
+            return "frontdoor:tokens"
+        return "frontdoor:read" if self.read_only else "frontdoor:write"
 
 
 TOOLS: Final[tuple[ToolSpec, ...]] = (
@@ -51,25 +66,32 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
     ToolSpec(replace_client_certificate, "Replace a client certificate", API_DESTRUCTIVE),
     ToolSpec(delete_client_certificate, "Delete a client certificate", API_DESTRUCTIVE),
     ToolSpec(inspect_certificate, "Inspect a certificate or CSR", LOCAL_READ),
-    ToolSpec(generate_csr, "Generate a key and CSR", LOCAL_WRITE),
+    ToolSpec(generate_csr, "Generate a key and CSR", LOCAL_WRITE, local_only=True),
     ToolSpec(find_expiring_client_certificates, "Find expiring client certificates", API_READ),
 )
 
 
-def tool_specs(*, read_only: bool) -> list[ToolSpec]:
-    """The tools a server offers: all of them, or in read-only mode only those annotated read-only."""
-    return [spec for spec in TOOLS if spec.read_only or not read_only]
+def tool_specs(*, read_only: bool, remote: bool = False) -> list[ToolSpec]:
+    """The tools a server offers: all of them, or in read-only mode only those annotated read-only; a remote
+    server (HTTP) offers none that exists to use this machine's files."""
+    return [spec for spec in TOOLS if (spec.read_only or not read_only) and not (remote and spec.local_only)]
 
 
-_built: dict[str, Tool] = {}
+def is_local_file_argument(name: str) -> bool:
+    """An argument that names a file on the server's machine: `path`, `*_path` (read or written), `save_*`."""
+    return name == "path" or name.endswith("_path") or name.startswith("save_")
+
+
+_built: dict[tuple[str, bool], Tool] = {}
 _built_lock = threading.Lock()
 
 
-def built_tool(spec: ToolSpec) -> Tool:
+def built_tool(spec: ToolSpec, *, remote: bool = False) -> Tool:
     """The SDK's `Tool` for a spec: its argument model and schemas, made once per process. Both are fixed by
-    the code, so servers built later (tests build many) reuse them; the SDK never changes a `Tool`."""
+    the code, so servers built later (tests build many) reuse them; the SDK never changes a `Tool`. A remote
+    server's variant has no local-file arguments: over HTTP, the server's disk is not the user's."""
     with _built_lock:
-        tool = _built.get(spec.name)
+        tool = _built.get((spec.name, remote))
         if tool is None:
             tool = _strict(
                 Tool.from_function(
@@ -77,9 +99,10 @@ def built_tool(spec: ToolSpec) -> Tool:
                     title=spec.title,
                     description=inspect.cleandoc(spec.fn.__doc__ or ""),
                     annotations=spec.annotations,
-                )
+                ),
+                dropped=(lambda name: is_local_file_argument(name) or name in spec.local_arguments) if remote else None,
             )
-            _built[spec.name] = tool
+            _built[spec.name, remote] = tool
         return tool
 
 
@@ -91,15 +114,20 @@ class _StrictArguments(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, hide_input_in_errors=True)
 
 
-def _strict(tool: Tool) -> Tool:
+def _strict(tool: Tool, *, dropped: Callable[[str], bool] | None = None) -> Tool:
     """The tool with its argument model made strict, and the published schemas made lean (`schemas`). The
-    SDK builds the model from the function's signature; the rules above are ours, applied to its fields."""
+    SDK builds the model from the function's signature; the rules above are ours, applied to its fields.
+    Arguments `dropped` selects are left out of the model: the function then gets their defaults."""
     lenient = tool.fn_metadata.arg_model
-    strict = create_model(
-        lenient.__name__,
-        __base__=(lenient, _StrictArguments),
-        __module__=lenient.__module__,
-    )
+    if dropped is None:
+        strict = create_model(lenient.__name__, __base__=(lenient, _StrictArguments), __module__=lenient.__module__)
+    else:
+        kept: dict[str, Any] = {
+            name: (field.annotation, field)
+            for name, field in lenient.model_fields.items()
+            if not dropped(field.alias or name)
+        }
+        strict = create_model(lenient.__name__, __base__=_StrictArguments, __module__=lenient.__module__, **kept)
     output = tool.fn_metadata.output_schema
     metadata = tool.fn_metadata.model_copy(
         update={"arg_model": strict, "output_schema": lean_output_schema(output) if output else None}
@@ -109,5 +137,5 @@ def _strict(tool: Tool) -> Tool:
     )
 
 
-def built_tools(*, read_only: bool) -> list[Tool]:
-    return [built_tool(spec) for spec in tool_specs(read_only=read_only)]
+def built_tools(*, read_only: bool, remote: bool = False) -> list[Tool]:
+    return [built_tool(spec, remote=remote) for spec in tool_specs(read_only=read_only, remote=remote)]

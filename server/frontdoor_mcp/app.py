@@ -76,7 +76,7 @@ def build_server(
         **(server_options or {}),
         log_level="DEBUG" if settings.log_level == "TRACE" else settings.log_level,  # type: ignore[arg-type]
     )
-    for prompt in prompt_library.prompts_for(read_only=settings.read_only):
+    for prompt in prompt_library.prompts_for(read_only=settings.read_only, remote=remote):
         server.add_prompt(prompt)
     server.resource(
         CERTIFICATE_PEM_URI,

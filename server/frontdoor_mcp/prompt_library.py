@@ -22,6 +22,8 @@ class PromptFile:
     body: str
     writes: bool = False
     """The prompt leads the model through write tools (front matter `writes: true`)."""
+    local: bool = False
+    """The prompt uses this machine's files (a key made here; front matter `local: true`)."""
 
     def render(self, **values: Any) -> list[UserMessage]:
         """The body with every `{argument}` replaced in one pass (a value is never itself expanded)."""
@@ -86,6 +88,7 @@ def parse_prompt_file(text: str) -> PromptFile:
         title=fields.get("title"),
         description=fields["description"],
         writes=fields.get("writes") == "true",
+        local=fields.get("local") == "true",
         arguments=[
             PromptArgument(name=arg["name"], description=arg.get("description"), required=arg.get("required") == "true")
             for arg in arguments
@@ -99,8 +102,9 @@ def load_prompts(directory: Path | None = None) -> list[PromptFile]:
     return [parse_prompt_file(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.md"))]
 
 
-def prompts_for(*, read_only: bool) -> list[Prompt]:
-    """The prompts a server offers; in read-only mode not those that walk the model through write tools."""
+def prompts_for(*, read_only: bool, remote: bool = False) -> list[Prompt]:
+    """The prompts a server offers; in read-only mode not those that walk the model through write tools, and
+    on a remote server (HTTP) not those that use this machine's files."""
     return [
         MarkdownPrompt(
             name=prompt.name,
@@ -111,5 +115,5 @@ def prompts_for(*, read_only: bool) -> list[Prompt]:
             context_kwarg=None,
         )
         for prompt in load_prompts()
-        if not (read_only and prompt.writes)
+        if not (read_only and prompt.writes) and not (remote and prompt.local)
     ]

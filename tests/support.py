@@ -18,6 +18,7 @@ from typing import Any, Final
 
 import anyio
 import httpx2
+import pytest
 from anyio.from_thread import start_blocking_portal
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -31,6 +32,7 @@ from frontdoor_mcp.api.auth import BearerToken, Credential, Secret
 from frontdoor_mcp.api.client import FrontdoorClient
 from frontdoor_mcp.app import FrontdoorServer, build_server
 from frontdoor_mcp.config import Settings
+from frontdoor_mcp.sandbox.faults import Fault, FaultKind
 from frontdoor_mcp.sandbox.runner import RunningSandbox
 
 CANARY_TOKEN = "canary-tok-7f3a9c1e5b2d4e6f8a0b"
@@ -308,13 +310,22 @@ class FakeApi:
         if not url.path.startswith(BASE_PATH) or "/../" in url.path or url.path.endswith("/.."):
             self.violations.append(f"path: {url}")
             return json_response(400, {"error": "bad_request", "message": "outside the base"})
-        if set(url.params.keys()) - {"page", "size", "sort"}:
+        if set(url.params.keys()) - {"page", "size", "sort", "envZId"}:
             self.violations.append(f"query: {url}")
         if url.path == collection:
             return self._collection(request)
         if url.path.startswith(collection + "/") and url.path.count("/") == collection.count("/") + 1:
             return self._item(request, url.path.rsplit("/", 1)[1])
-        if url.path.startswith(BASE_PATH) and url.path.endswith("/client-certificates"):
+        frontdoor = f"{BASE_PATH}{self.frontdoor_id}"
+        if url.path in (f"{frontdoor}/shares", f"{frontdoor}/certificate-request-tokens") and request.method == "GET":
+            return json_response(200, certificate_page([]))  # none of either: the certificate tools still look
+        if url.path.startswith(
+            (f"{frontdoor}/shares/", f"{frontdoor}/certificate-request-tokens", f"{collection}/token/")
+        ):
+            return json_response(404, {"error": "not_found", "message": "Not found"})
+        if url.path.startswith(BASE_PATH) and url.path.endswith(
+            ("/client-certificates", "/shares", "/certificate-request-tokens")
+        ):
             return json_response(403, {"error": "not_found", "message": "Frontdoor not found"})
         self.violations.append(f"unknown path: {url}")
         return json_response(404, {"error": "not_found", "message": "no such path"})
@@ -459,6 +470,38 @@ class Harness:
         for request in sent:
             assert request.url.scheme == "https" and request.url.host == API_HOST and request.url.port is None
             assert REQUEST_PATH.fullmatch(request.url.path), request.url
-            assert set(request.url.params.keys()) <= {"page", "size", "sort"}
+            assert set(request.url.params.keys()) <= {"page", "size", "sort", "envZId"}
             assert b"PRIVATE KEY" not in request.content
         return result, sent
+
+
+# Faults and what else the process said -----------------------------------------------------------------
+
+FAULTS: Final[tuple[FaultKind, ...]] = (
+    "latency",
+    "status",
+    "drop_before",
+    "drop_after",
+    "malformed_json",
+    "truncated_json",
+    "html_error",
+    "clock_offset",
+)
+
+
+def fault_of(kind: FaultKind, method: str, path_contains: str | None = None) -> Fault:
+    """One fault of `kind`, made to bite at once (short latencies, a 1 s Retry-After)."""
+    if kind == "status":
+        return Fault(kind, method=method, path_contains=path_contains, status=503, retry_after="1")
+    if kind == "html_error":
+        return Fault(kind, method=method, path_contains=path_contains, status=502)
+    if kind == "clock_offset":
+        return Fault(kind, method=method, path_contains=path_contains, clock_offset_s=-600)
+    return Fault(kind, method=method, path_contains=path_contains, latency_s=0.01)
+
+
+def everything_else(caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]) -> str:
+    """Everything the process logged or printed, besides what a client received."""
+    captured = capfd.readouterr()
+    records = "\n".join(f"{record.getMessage()} {record.exc_text or ''}" for record in caplog.records)
+    return "\n".join([caplog.text, records, captured.out, captured.err])

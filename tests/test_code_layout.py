@@ -20,9 +20,15 @@ ALLOWED: Final[dict[str, frozenset[str]]] = {
 }
 
 
+TOP_PACKAGES: Final = frozenset({"hosting"})
+"""Subpackages at the top of the layers, beside `app` and `cli` (the HTTP server is built from the app)."""
+
+
 def _layer(module: str) -> str:
     """`api`, `pki`, `sandbox`, `tools` (a subpackage, the package itself included), else `top`."""
     parts = module.split(".")
+    if len(parts) > 1 and parts[1] in TOP_PACKAGES:
+        return "top"
     return parts[1] if len(parts) > 1 and (PACKAGE / parts[1]).is_dir() else "top"
 
 

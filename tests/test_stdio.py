@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -42,7 +43,7 @@ async def test_stdio_lifecycle(tmp_path: Path, mode: str) -> None:
     assert missing.is_error and "not found" in text_of(missing)
 
 
-def test_demo_walks_the_lifecycle_and_exits_zero() -> None:
+def test_demo_walks_the_operators_job_and_exits_zero() -> None:
     completed = subprocess.run(
         [sys.executable, "-m", "frontdoor_mcp", "demo"], capture_output=True, text=True, timeout=120, check=False
     )
@@ -58,7 +59,14 @@ def test_demo_walks_the_lifecycle_and_exits_zero() -> None:
         "replace_client_certificate",
         "delete_client_certificate",
         "inspect_certificate",
+        "list_shares",
+        "check_certificate_against_share",
+        "create_certificate_request_token",
+        "recipient: redeem_certificate_request_token",
+        "get_certificate_request_token",
     ):
         assert step in out
+    assert "would REFUSE" in out and "would ADMIT" in out
     assert "Demo complete" in out
     assert "PRIVATE KEY" not in out
+    assert not re.search(r"crt_[A-Za-z0-9_-]{8,}", out + completed.stderr), "a request token was printed"

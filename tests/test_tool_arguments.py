@@ -63,6 +63,13 @@ def _minimal(tool: str) -> dict[str, Any]:
         "upload_client_certificate": {"name": "n", "certificate_pem": "x"},
         "create_client_certificate_from_csr": {"name": "n", "csr_pem": "x"},
         "generate_csr": {"common_name": "cn"},
+        "create_certificate_request_token": {"name": "n"},
+        "get_certificate_request_token": {"token_id": "token-1"},
+        "update_certificate_request_token": {"token_id": "token-1", "name": "n"},
+        "revoke_certificate_request_token": {"token_id": "token-1"},
+        "redeem_certificate_request_token": {"token": "crt_0123456789abcdef", "csr_pem": "x"},
+        "get_share": {"share_id": "shr-1"},
+        "check_certificate_against_share": {"share_id": "shr-1", "certificate_pem": "x"},
     }.get(tool, {})
 
 
@@ -101,7 +108,15 @@ async def test_booleans_and_integers_take_only_json_booleans_and_integers(
 ) -> None:
     server = build_server(mock_settings(tmp_path))
     typed = _typed_arguments(tools)
-    assert {argument for _, argument, _ in typed} >= {"confirm", "all_pages", "page", "size", "within_days"}
+    assert {argument for _, argument, _ in typed} >= {
+        "confirm",
+        "all_pages",
+        "page",
+        "size",
+        "within_days",
+        "reveal",
+        "valid_years",
+    }
     for tool, argument, kind in typed:
         wrong: list[object] = ["true", "yes", 1] if kind == "boolean" else ["5", True, 5.5]
         for value in wrong:

@@ -29,6 +29,15 @@ EXPECTED_TOOLS = {
     "generate_csr",
     "inspect_certificate",
     "find_expiring_client_certificates",
+    "create_certificate_request_token",
+    "list_certificate_request_tokens",
+    "get_certificate_request_token",
+    "update_certificate_request_token",
+    "revoke_certificate_request_token",
+    "redeem_certificate_request_token",
+    "list_shares",
+    "get_share",
+    "check_certificate_against_share",
 }
 
 

@@ -1,7 +1,10 @@
-"""`frontdoor-mcp demo`: a real MCP client walks a whole certificate lifecycle against `--sandbox`.
+"""`frontdoor-mcp demo`: real MCP clients walk an operator's whole job against a fresh local sandbox.
 
-It spawns `frontdoor-mcp --sandbox` (fresh temporary database and key folder) as a subprocess, talks to it
-over stdio like any assistant would, and prints each call and a readable summary of its result.
+The sandbox runs in this process; two `frontdoor-mcp` servers run as subprocesses and are spoken to over
+stdio, as any assistant would: the operator's (with API credentials) and a recipient's (none at all, only a
+key folder of their own). The walk: a certificate's lifecycle, which share trusts a certificate before it
+is changed, and delegated issuance with a certificate request token whose key never leaves the recipient.
+Each call and the text the assistant reads are printed; a step that answers unexpectedly fails the demo.
 """
 
 from __future__ import annotations
@@ -11,27 +14,36 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp_types import CallToolResult, TextContent
 
+from frontdoor_mcp.redaction import mask_token
+
+if TYPE_CHECKING:
+    from frontdoor_mcp.sandbox.lifecycle import RunningSandbox
+
 MISSING_ID = "cert-00000000-0000-4000-8000-000000000000"
 
 
 @dataclass
 class Walk:
-    client: Client
+    """Numbered calls across both assistants; what went unexpectedly is collected, not raised, so the whole
+    walk prints before the verdict."""
+
     failures: list[str] = field(default_factory=list[str])
     step: int = 0
 
-    async def call(self, tool: str, arguments: dict[str, Any], *, expect_error: bool = False) -> dict[str, Any]:
+    async def call(
+        self, who: str, client: Client, tool: str, arguments: dict[str, Any], *, expect_error: bool = False
+    ) -> dict[str, Any]:
         self.step += 1
         shown_args = ", ".join(f"{key}={_short(value)}" for key, value in arguments.items())
-        print(f"\n[{self.step}] {tool}({shown_args})")
-        result = await self.client.call_tool(tool, arguments)
+        print(f"\n[{self.step}] {who}: {tool}({shown_args})")
+        result = await client.call_tool(tool, arguments)
         assert isinstance(result, CallToolResult)
         text = "\n".join(block.text for block in result.content if isinstance(block, TextContent))
         marker = "error:" if result.is_error else "ok:   "
@@ -41,11 +53,21 @@ class Walk:
             self.failures.append(f"step {self.step} {tool}: {'failed' if result.is_error else 'did not fail'}")
         return dict(result.structured_content or {})
 
+    def expect(self, holds: bool, what: str) -> None:
+        if not holds:
+            self.failures.append(f"after step {self.step}: expected {what}")
+
+    @staticmethod
+    def note(text: str) -> None:
+        print(f"\n-- {text}")
+
 
 def _short(value: Any) -> str:
     text = str(value)
     if "-----BEGIN" in text:
         return "<PEM>"
+    if text.startswith("crt_"):
+        return mask_token(text)  # a secret: the demo's output is as careful as the server's
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -73,50 +95,148 @@ def _self_signed_certificate(common_name: str) -> str:
     return certificate.public_bytes(serialization.Encoding.PEM).decode()
 
 
-async def _walk(workdir: Path) -> list[str]:
-    params = StdioServerParameters(
-        command=sys.executable,
-        args=["-m", "frontdoor_mcp", "--sandbox", "--db", str(workdir / "sandbox.db")],
-        env={"FRONTDOOR_MCP_KEY_DIR": str(workdir / "keys")},
+def _server(sandbox: RunningSandbox, key_dir: Path, *, credentials: bool) -> StdioServerParameters:
+    """`frontdoor-mcp` pointed at the sandbox; the operator's with the sandbox's token and frontdoor, the
+    recipient's with neither (a request token is all they hold)."""
+    key_dir.mkdir(mode=0o700)
+    env = {"FRONTDOOR_API_URL": sandbox.base_url, "FRONTDOOR_MCP_KEY_DIR": str(key_dir)}
+    if credentials:
+        env |= {"FRONTDOOR_ID": sandbox.frontdoor_id, "NETFOUNDRY_API_TOKEN": sandbox.token}
+    return StdioServerParameters(command=sys.executable, args=["-m", "frontdoor_mcp"], env=env)
+
+
+async def _lifecycle(walk: Walk, operator: Client, workdir: Path) -> str:
+    """Generate, create, upload, list, get, rename, replace (confirmed), delete (confirmed), inspect.
+    Returns the path of the certificate the sandbox signed."""
+    csr = await walk.call(
+        "operator",
+        operator,
+        "generate_csr",
+        {"common_name": "demo-client", "organization": "Example Corp", "country": "US", "key_type": "ec-p256"},
     )
-    (workdir / "keys").mkdir(mode=0o700)
-    async with Client(params) as client:
-        info = client.server_info
-        print(f"Connected to {info.name if info else 'server'} over stdio (protocol {client.protocol_version}).")
-        walk = Walk(client)
-        csr = await walk.call(
-            "generate_csr",
-            {"common_name": "demo-client", "organization": "Example Corp", "country": "US", "key_type": "ec-p256"},
-        )
-        signed_path = workdir / "demo-client.crt.pem"
-        created = await walk.call(
-            "create_client_certificate_from_csr",
-            {"name": "demo-client", "csr_pem": csr.get("csr_pem", ""), "save_certificate_to": str(signed_path)},
-        )
-        uploaded = await walk.call(
-            "upload_client_certificate",
-            {"name": "demo-uploaded", "certificate_pem": _self_signed_certificate("demo-uploaded")},
-        )
-        await walk.call("list_client_certificates", {"sort": "name,asc"})
-        created_id = created.get("id", MISSING_ID)
-        uploaded_id = uploaded.get("id", MISSING_ID)
-        await walk.call("get_client_certificate", {"certificate_id": created_id})
-        await walk.call("update_client_certificate", {"certificate_id": created_id, "name": "demo-client-renamed"})
-        await walk.call(
-            "replace_client_certificate",
-            {"certificate_id": uploaded_id, "name": "demo-uploaded-v2", "certificate_path": str(signed_path)},
-        )
-        await walk.call("delete_client_certificate", {"certificate_id": uploaded_id})
-        await walk.call("delete_client_certificate", {"certificate_id": uploaded_id, "confirm": True})
-        await walk.call("get_client_certificate", {"certificate_id": MISSING_ID}, expect_error=True)
-        await walk.call("inspect_certificate", {"path": str(signed_path)})
-        await walk.call("list_client_certificates", {})
+    signed_path = str(workdir / "demo-client.crt.pem")
+    created = await walk.call(
+        "operator",
+        operator,
+        "create_client_certificate_from_csr",
+        {"name": "demo-client", "csr_pem": csr.get("csr_pem", ""), "save_certificate_to": signed_path},
+    )
+    uploaded = await walk.call(
+        "operator",
+        operator,
+        "upload_client_certificate",
+        {"name": "demo-uploaded", "certificate_pem": _self_signed_certificate("demo-uploaded")},
+    )
+    await walk.call("operator", operator, "list_client_certificates", {"sort": "name,asc"})
+    created_id = created.get("id", MISSING_ID)
+    uploaded_id = uploaded.get("id", MISSING_ID)
+    await walk.call("operator", operator, "get_client_certificate", {"certificate_id": created_id})
+    await walk.call(
+        "operator", operator, "update_client_certificate", {"certificate_id": created_id, "name": "demo-client-v1"}
+    )
+    replace = {"certificate_id": uploaded_id, "name": "demo-uploaded-v2", "certificate_path": signed_path}
+    unconfirmed = await walk.call("operator", operator, "replace_client_certificate", replace)
+    walk.expect(unconfirmed.get("changed") is False, "a PEM swap to wait for confirmation")
+    await walk.call("operator", operator, "replace_client_certificate", replace | {"confirm": True})
+    await walk.call("operator", operator, "delete_client_certificate", {"certificate_id": uploaded_id})
+    await walk.call("operator", operator, "delete_client_certificate", {"certificate_id": uploaded_id, "confirm": True})
+    await walk.call("operator", operator, "get_client_certificate", {"certificate_id": MISSING_ID}, expect_error=True)
+    await walk.call("operator", operator, "inspect_certificate", {"path": signed_path})
+    return signed_path
+
+
+async def _shares(walk: Walk, operator: Client, sandbox: RunningSandbox, signed_path: str) -> tuple[str, str]:
+    """A share that trusts the issuing CA and admits only OU=payments: who it would let in, and what
+    deleting the certificate it trusts would break. Returns the share's and the CA certificate's ids."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    ca_pem = sandbox.ca.certificate.public_bytes(Encoding.PEM).decode()
+    ca = await walk.call(
+        "operator", operator, "upload_client_certificate", {"name": "issuing-ca", "certificate_pem": ca_pem}
+    )
+    ca_id = ca.get("id", MISSING_ID)
+    walk.note("The frontdoor console sets up a share paymentsDb that trusts issuing-ca and requires OU=payments.")
+    share = sandbox.add_share("paymentsDb", client_certificate_id=ca_id, required_organizational_unit="payments")
+    await walk.call("operator", operator, "list_shares", {"uses_certificate_id": ca_id})
+    await walk.call("operator", operator, "get_client_certificate", {"certificate_id": ca_id})
+    refused = await walk.call(
+        "operator",
+        operator,
+        "check_certificate_against_share",
+        {"share_id": share.id, "certificate_path": signed_path},
+    )
+    walk.expect(refused.get("admitted") is False, "demo-client (no OU) to be refused by paymentsDb")
+    kept = await walk.call("operator", operator, "delete_client_certificate", {"certificate_id": ca_id})
+    walk.expect(kept.get("deleted") is False, "a delete to wait for confirmation")
+    return share.id, ca_id
+
+
+async def _delegation(
+    walk: Walk, operator: Client, recipient: Client, workdir: Path, share_id: str, frontdoor_id: str
+) -> None:
+    """The operator creates a token fixing OU=payments and hands it over; the recipient, with no
+    credentials, makes a key here and redeems it; the operator sees the certificate and checks it."""
+    token_file = workdir / "payments-worker.token"
+    created = await walk.call(
+        "operator",
+        operator,
+        "create_certificate_request_token",
+        {"name": "payments-worker", "organizational_unit": "payments", "save_token_to": str(token_file)},
+    )
+    token_id = created.get("id", "token-missing")
+    walk.note("The token and frontdoor id go privately to the recipient, whose assistant has no API credentials.")
+    token = token_file.read_text().strip() if token_file.exists() else "crt_" + "0" * 32
+    certificate_path = str(workdir / "payments-worker.crt.pem")
+    redemption_arguments = {
+        "token": token,
+        "frontdoor_id": frontdoor_id,
+        "key_type": "ec-p256",
+        "common_name": "payments-worker",
+    }
+    redeemed = await walk.call(
+        "recipient",
+        recipient,
+        "redeem_certificate_request_token",
+        redemption_arguments | {"save_certificate_to": certificate_path},
+    )
+    walk.expect(bool(redeemed.get("fixed_by_token")), "the token's OU to be fixed in the certificate")
+    await walk.call("recipient", recipient, "redeem_certificate_request_token", redemption_arguments, expect_error=True)
+    await walk.call("operator", operator, "get_certificate_request_token", {"token_id": token_id})
+    admitted = await walk.call(
+        "operator",
+        operator,
+        "check_certificate_against_share",
+        {"share_id": share_id, "certificate_path": certificate_path},
+    )
+    walk.expect(admitted.get("admitted") is True, "the redeemed certificate (OU=payments) to be admitted")
+    await walk.call("operator", operator, "list_client_certificates", {"sort": "createdAt,desc", "size": 3})
+
+
+async def _walk(workdir: Path) -> list[str]:
+    from frontdoor_mcp.sandbox.lifecycle import start_sandbox
+
+    sandbox = start_sandbox(db_path=workdir / "sandbox.db", share_provisioning_s=0)
+    try:
+        walk = Walk()
+        operator_server = _server(sandbox, workdir / "operator-keys", credentials=True)
+        recipient_server = _server(sandbox, workdir / "recipient-keys", credentials=False)
+        async with Client(operator_server) as operator, Client(recipient_server) as recipient:
+            info = operator.server_info
+            print(f"Connected to {info.name if info else 'server'} over stdio (protocol {operator.protocol_version}).")
+            walk.note("A certificate's lifecycle.")
+            signed_path = await _lifecycle(walk, operator, workdir)
+            walk.note("Which shares trust a certificate, before anyone changes it.")
+            share_id, _ = await _shares(walk, operator, sandbox, signed_path)
+            walk.note("Delegated issuance: the key never leaves the recipient's machine.")
+            await _delegation(walk, operator, recipient, workdir, share_id, sandbox.frontdoor_id)
         return walk.failures
+    finally:
+        sandbox.stop()
 
 
 def run_demo() -> int:
     with tempfile.TemporaryDirectory(prefix="frontdoor-demo-") as directory:
-        print("frontdoor-mcp demo: a certificate lifecycle through MCP, against a fresh local sandbox.")
+        print("frontdoor-mcp demo: an operator's job through MCP, against a fresh local sandbox.")
         failures = anyio.run(_walk, Path(directory))
     if failures:
         print("\nDemo FAILED: " + "; ".join(failures))

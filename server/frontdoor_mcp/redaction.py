@@ -11,6 +11,7 @@ they are removed even in a shape no pattern knows, such as a proxy reflecting a 
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Iterable
@@ -71,6 +72,26 @@ def redact(text: str, extra: Iterable[str] = ()) -> str:
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites a record's message without secrets, where the record is made: every handler then sees the
+    clean text (the stderr one, a test's capture, any other a host adds)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def redact_records_of(*logger_names: str) -> None:
+    """Install the filter on loggers that may carry a secret in their records (a library logging URLs)."""
+    for name in logger_names:
+        logger = logging.getLogger(name)
+        if not any(isinstance(existing, RedactingFilter) for existing in logger.filters):
+            logger.addFilter(RedactingFilter())
 
 
 def mask_token(token: str) -> str:

@@ -21,6 +21,9 @@ PATH_MAX_CHARS: Final = 4096
 SUBJECT_FIELD_MAX_CHARS: Final = 64
 """CN, O and OU: RFC 5280's upper bound (ub-common-name and friends), so a CA never refuses them later."""
 
+MAX_TOKEN_VALID_YEARS: Final = 10
+"""The most `validYears` a token is created with."""
+
 EXPIRY_WARNING_DAYS: Final = 30
 """A certificate with this many whole days left, or fewer, is flagged for rotation."""
 

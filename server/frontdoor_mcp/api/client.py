@@ -10,6 +10,8 @@ from frontdoor_mcp.api.auth import Credential
 from frontdoor_mcp.api.certificates import CertificatesApi
 from frontdoor_mcp.api.http import ApiHttp, HttpOptions
 from frontdoor_mcp.api.paths import Paths
+from frontdoor_mcp.api.shares import SharesApi
+from frontdoor_mcp.api.tokens import TokensApi
 
 
 class FrontdoorClient:
@@ -19,6 +21,8 @@ class FrontdoorClient:
         self.credential = credential
         paths = Paths(self._http.base_path)
         self.certificates = CertificatesApi(self._http, paths)
+        self.tokens = TokensApi(self._http, paths)
+        self.shares = SharesApi(self._http, paths)
 
     @property
     def last_server_date(self) -> datetime | None:

@@ -30,6 +30,7 @@ from frontdoor_mcp.api.errors import (
     parse_http_date,
 )
 from frontdoor_mcp.api.retry import IDEMPOTENT_METHODS, RETRYABLE_STATUSES, RetryPolicy
+from frontdoor_mcp.redaction import redact_records_of
 from frontdoor_mcp.rules import API_CONNECT_TIMEOUT_S, API_TIMEOUT_S
 
 MAX_BODY_BYTES: Final = 8 * 1024 * 1024
@@ -88,6 +89,10 @@ def transport_failure(exc: Exception, call: ApiCall, *, reading: bool) -> Transp
 
 
 _log = logging.getLogger("frontdoor_mcp.api.client")
+
+# httpx2 logs every request's URL at INFO, and a token being redeemed travels in one: the records are cleaned
+# where they are made, whatever handler reads them.
+redact_records_of("httpx2", "httpcore2.connection", "httpcore2.http11", "httpcore2.http2", "httpcore2.proxy")
 
 
 def is_loopback_host(host: str) -> bool:

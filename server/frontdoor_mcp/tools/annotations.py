@@ -12,6 +12,9 @@ API_READ: Final = ToolAnnotations(
 API_CREATE: Final = ToolAnnotations(
     read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True
 )
+API_UPDATE: Final = ToolAnnotations(
+    read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True
+)
 API_DESTRUCTIVE: Final = ToolAnnotations(
     # Deleting a certificate, and any change of its PEM, changes who the shares that use it let in.
     read_only_hint=False,

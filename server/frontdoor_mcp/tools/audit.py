@@ -17,6 +17,7 @@ from frontdoor_mcp.tools.arguments import FrontdoorIdArg
 from frontdoor_mcp.tools.budget import LINES_IN_TEXT, items_that_fit, room_for_items, trimmed_to_budget
 from frontdoor_mcp.tools.messages import api_errors
 from frontdoor_mcp.tools.respond import Answer, respond, shown, shown_id
+from frontdoor_mcp.tools.share_usage import ShareRef, read_share_usage
 from frontdoor_mcp.tools.state import AppState, ContextReporter, Reporter, app_state
 
 
@@ -28,6 +29,9 @@ class ExpiringCertificate(BaseModel):
     days_remaining: int | None = Field(default=None, description="Days left; negative when already expired.")
     expired: bool = False
     decode_error: str | None = Field(default=None, description="Set when the stored PEM could not be decoded.")
+    used_by_shares: list[ShareRef] | None = Field(
+        default=None, description="The shares that require it; null when the shares could not be read."
+    )
 
 
 class ExpiryReport(BaseModel):
@@ -42,6 +46,7 @@ class ExpiryReport(BaseModel):
     undecodable: list[ExpiringCertificate] = Field(description="Certificates whose PEM could not be read (as fit).")
     details_truncated: bool = Field(description="True when not every certificate counted is listed (the budget).")
     walk_truncated: bool = Field(description=f"True when the frontdoor has over {WALK_MAX_ITEMS:,} certificates.")
+    shares_unreadable: str | None = Field(default=None, description="Why the shares could not be read, if not.")
 
 
 # Operation ----------------------------------------------------------------------------------------------
@@ -62,6 +67,7 @@ async def audit_expiry(
     now = datetime.now(UTC)
     with api_errors(state):
         items, total = await state.client.certificates.list_all(frontdoor, max_items=WALK_MAX_ITEMS)
+    usage = await read_share_usage(state, frontdoor)  # one walk of the shares for the whole audit
     names = {item.id: item.name for item in items}
     found: list[ExpiringCertificate] = []
     undecodable: list[ExpiringCertificate] = []
@@ -103,7 +109,10 @@ async def audit_expiry(
             undecodable.append(unreadable)
     with api_errors(state):
         await state.client.certificates.get_each(frontdoor, valid_ids, examine)
-    found.sort(key=lambda entry: entry.not_after or now)
+    for entry in found:
+        entry.used_by_shares = usage.using(entry.id)
+    # Soonest first; on the same day, those a share requires first (their expiry stops clients at the door).
+    found.sort(key=lambda entry: (entry.days_remaining or 0, not entry.used_by_shares, entry.not_after or now))
     counted = {
         "expired_count": sum(entry.expired for entry in found),
         "expiring_count": sum(not entry.expired for entry in found),
@@ -123,6 +132,7 @@ async def audit_expiry(
             undecodable=[entry for entry in shown if entry.decode_error is not None],
             details_truncated=len(shown) < len(ranked),
             walk_truncated=total > len(items),
+            shares_unreadable=usage.unreadable,
         )
         return report, _report_text(report)
 
@@ -142,9 +152,11 @@ def _report_text(report: ExpiryReport) -> str:
         lines.append(f"Only the first {report.checked:,} of {report.total_elements:,} certificates were examined.")
     for entry in report.expiring[:LINES_IN_TEXT]:
         state_word = "expired" if entry.expired else "expires"
+        shares = entry.used_by_shares or []
+        used = f"; required by share(s) {', '.join(shown(ref.name) for ref in shares[:3])}" if shares else ""
         lines.append(
             f"- {shown(entry.name)} certificate_id={shown_id(entry.id)}: "
-            f"{state_word} {entry.not_after:%Y-%m-%d} ({entry.days_remaining} days)"
+            f"{state_word} {entry.not_after:%Y-%m-%d} ({entry.days_remaining} days){used}"
         )
     listed = min(len(report.expiring), LINES_IN_TEXT)
     if report.expired_count + report.expiring_count > listed:
@@ -152,6 +164,8 @@ def _report_text(report: ExpiryReport) -> str:
             f"{listed} most urgent shown here ({len(report.expiring)} in the structured result); a smaller "
             "within_days narrows the list."
         )
+    if report.shares_unreadable:
+        lines.append(f"Which shares use them is unknown: {report.shares_unreadable}")
     if report.undecodable_count:
         lines.append(f"{report.undecodable_count} certificates could not be decoded (see undecodable).")
     if report.expiring:

@@ -38,6 +38,13 @@ from frontdoor_mcp.tools.pem_input import checked_certificate
 from frontdoor_mcp.tools.records import announce_recovery, certificate_line, record_of, record_text
 from frontdoor_mcp.tools.respond import Answer, respond, shown, shown_id
 from frontdoor_mcp.tools.results import CertificateChange
+from frontdoor_mcp.tools.share_usage import (
+    ShareRef,
+    ShareUsage,
+    active_shares_warning,
+    read_share_usage,
+    shares_in_words,
+)
 from frontdoor_mcp.tools.state import AppState, ContextReporter, Reporter, app_state
 
 if TYPE_CHECKING:
@@ -54,10 +61,23 @@ class ChangeTarget:
     frontdoor_id: str
     current: Certificate
     new: CheckedCertificate | None
+    shares: ShareUsage | None
+    """Read only when the PEM changes: a rename changes whom no share admits."""
 
     @property
     def swaps_pem(self) -> bool:
         return self.new is not None
+
+    @property
+    def used_by(self) -> list[ShareRef] | None:
+        return self.shares.using(self.current.id) if self.shares is not None else None
+
+    def consequences(self) -> str:
+        if self.shares is None:
+            return ""
+        words = shares_in_words(self.used_by, self.shares.unreadable)
+        warning = active_shares_warning(self.used_by, swap=True)
+        return f"{words} {warning}" if warning else words
 
 
 # Operations ---------------------------------------------------------------------------------------------
@@ -80,7 +100,8 @@ async def find_change_target(
     new = checked_certificate(certificate_pem, certificate_path) if given_pem or pem_required else None
     with api_errors(state):
         current = await state.client.certificates.get(frontdoor, certificate_id)
-    return ChangeTarget(frontdoor, current, new)
+    shares = await read_share_usage(state, frontdoor) if new is not None else None
+    return ChangeTarget(frontdoor, current, new, shares)
 
 
 def change_question(target: ChangeTarget) -> str:
@@ -89,6 +110,7 @@ def change_question(target: ChangeTarget) -> str:
     lines = [
         f"Swap the certificate stored as {shown(current.name)} ({shown_id(current.id)}) in frontdoor "
         f"{target.frontdoor_id}? Shares that use it will then admit clients by the new certificate instead.",
+        target.consequences(),
         f"Now: {certificate_line(current.value)}",
     ]
     if target.new is not None:
@@ -119,15 +141,18 @@ async def change_certificate(
             certificate = await state.client.certificates.put(frontdoor, certificate_id, name=name, value=new_pem)
             recovered = False
     record = record_of(certificate, warnings=target.new.warnings if target.new is not None else None)
+    record.used_by_shares = target.used_by
     change = CertificateChange(**record.model_dump(), changed=True, confirmation=consent)
     change.recovered = recovered
     await announce_recovery(reporter, change)
     title = "Updated client certificate" if method == "PATCH" else "Replaced client certificate"
-    return Answer(change, record_text(title, change))
+    text = record_text(title, change)
+    return Answer(change, f"{text}\n{target.consequences()}" if target.shares is not None else text)
 
 
 def _not_changed(target: ChangeTarget, consent: ConsentHow, tool: str) -> Answer[CertificateChange]:
     record = record_of(target.current)
+    record.used_by_shares = target.used_by
     current = target.current
     if consent == "required":
         how = (

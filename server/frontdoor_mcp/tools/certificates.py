@@ -9,7 +9,7 @@ from typing import Annotated, Any, Final
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult
-from pydantic import Field
+from pydantic import Field, StringConstraints, WithJsonSchema
 
 from frontdoor_mcp.api.models import CertificateSummary
 from frontdoor_mcp.rules import NAME_MAX_CHARS, RESULT_BUDGET_BYTES, WALK_MAX_ITEMS, SortOrder
@@ -19,6 +19,7 @@ from frontdoor_mcp.tools.messages import api_errors
 from frontdoor_mcp.tools.records import item_of, record_of, record_text
 from frontdoor_mcp.tools.respond import Answer, respond, shown, shown_id
 from frontdoor_mcp.tools.results import CertificateItem, CertificateList, CertificateRecord
+from frontdoor_mcp.tools.share_usage import read_share_usage, shares_in_words
 from frontdoor_mcp.tools.state import AppState, ContextReporter, Reporter, app_state
 
 HOW_TO_NARROW: Final = (
@@ -26,6 +27,9 @@ HOW_TO_NARROW: Final = (
     "with page and size."
 )
 WHEN_PATTERN: Final = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?$"
+
+WhenArg = Annotated[str, StringConstraints(pattern=WHEN_PATTERN), WithJsonSchema({"type": "string", "format": "date"})]
+"""A date (2024-01-15) or an ISO 8601 time; shown to the model as a date, the usual case."""
 
 
 @dataclass(frozen=True)
@@ -148,8 +152,11 @@ async def get_certificate(
     frontdoor = state.frontdoor(frontdoor_id)
     with api_errors(state):
         certificate = await state.client.certificates.get(frontdoor, certificate_id)
+    usage = await read_share_usage(state, frontdoor)
     record = record_of(certificate)
-    return Answer(record, record_text("Client certificate", record, with_pem=True))
+    record.used_by_shares = usage.using(certificate.id)
+    text = record_text("Client certificate", record, with_pem=True)
+    return Answer(record, f"{text}\n{shares_in_words(record.used_by_shares, usage.unreadable)}")
 
 
 def list_text(result: CertificateList, narrowing: Narrowing, *, walked: int | None = None) -> str:
@@ -195,19 +202,16 @@ async def list_client_certificates(
     sort: SortArg = None,
     all_pages: Annotated[bool, Field(description="Read every page (page and size are then ignored).")] = False,
     name_contains: Annotated[
-        str | None, Field(description="Only names containing this (any case).", min_length=1, max_length=NAME_MAX_CHARS)
+        str | None, Field(description="Only names containing this, any case.", min_length=1, max_length=NAME_MAX_CHARS)
     ] = None,
     created_after: Annotated[
-        str | None, Field(description="Only those created on/after this date or ISO time (UTC).", pattern=WHEN_PATTERN)
+        WhenArg | None, Field(description="Only those created on/after this date or time.")
     ] = None,
-    created_before: Annotated[
-        str | None, Field(description="Only those created before this date or ISO time (UTC).", pattern=WHEN_PATTERN)
-    ] = None,
+    created_before: Annotated[WhenArg | None, Field(description="Only those created before this date or time.")] = None,
 ) -> Annotated[CallToolResult, CertificateList]:
-    """List a frontdoor's client certificates (id, name, created): one page, or with all_pages=true every
-    page. name_contains, created_after and created_before narrow every page's items (applied here, so they
-    read every page). Use it to find an id, or to check that a name is free.
-    Next: get_client_certificate for one certificate's PEM and details."""
+    """List a frontdoor's client certificates (id, name, created): one page, or every page with all_pages=true
+    or a narrowing (name_contains, created_after, created_before: applied here, over every page). Use it to
+    find an id or check that a name is free. Next: get_client_certificate for details."""
     narrowing = Narrowing(
         name_contains=name_contains,
         created_after=parse_when(created_after, "created_after"),
@@ -232,6 +236,6 @@ async def get_client_certificate(
     certificate_id: CertificateIdArg,
     frontdoor_id: FrontdoorIdArg = None,
 ) -> Annotated[CallToolResult, CertificateRecord]:
-    """Get one client certificate: its metadata, its PEM and the certificate decoded (subject, issuer,
-    validity and days left, SANs, key, usages, SHA-256 fingerprint)."""
+    """Get one client certificate: its metadata, its PEM, the certificate decoded (subject, issuer, validity
+    and days left, SANs, key, usages, SHA-256 fingerprint), and the shares that require it."""
     return respond(await get_certificate(app_state(ctx), certificate_id=certificate_id, frontdoor_id=frontdoor_id))

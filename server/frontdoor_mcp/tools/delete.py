@@ -16,16 +16,34 @@ from frontdoor_mcp.tools.guard import unexpected_errors
 from frontdoor_mcp.tools.messages import api_errors, tool_error
 from frontdoor_mcp.tools.respond import Answer, respond, shown, shown_id
 from frontdoor_mcp.tools.results import DeleteResult
+from frontdoor_mcp.tools.share_usage import (
+    ShareRef,
+    ShareUsage,
+    active_shares_warning,
+    read_share_usage,
+    shares_in_words,
+)
 from frontdoor_mcp.tools.state import AppState, ContextReporter, Reporter, app_state
 
 
 @dataclass(frozen=True)
 class DeletionTarget:
-    """The certificate as it is just before the question: a missing id fails here, before anything is asked,
-    and what the user is shown is its real name."""
+    """The certificate as it is just before the question, and the shares that require it: a missing id fails
+    here, before anything is asked, and what the user is shown is its real name and what depends on it."""
 
     frontdoor_id: str
     certificate: Certificate
+    shares: ShareUsage
+
+    @property
+    def used_by(self) -> list[ShareRef] | None:
+        return self.shares.using(self.certificate.id)
+
+    def consequences(self) -> str:
+        """What deleting it does, in a sentence or two: the shares named, ACTIVE ones warned about."""
+        words = shares_in_words(self.used_by, self.shares.unreadable)
+        warning = active_shares_warning(self.used_by, swap=False)
+        return f"{words} {warning}" if warning else words
 
 
 # Operations ---------------------------------------------------------------------------------------------
@@ -35,13 +53,13 @@ async def find_deletion_target(state: AppState, *, certificate_id: str, frontdoo
     frontdoor = state.frontdoor(frontdoor_id)
     with api_errors(state):
         certificate = await state.client.certificates.get(frontdoor, certificate_id)
-    return DeletionTarget(frontdoor, certificate)
+    return DeletionTarget(frontdoor, certificate, await read_share_usage(state, frontdoor))
 
 
 def deletion_question(target: DeletionTarget) -> str:
     return (
         f"Delete client certificate {shown(target.certificate.name)} ({shown_id(target.certificate.id)}) "
-        f"from frontdoor {target.frontdoor_id}? Shares that require it will stop accepting clients that present it."
+        f"from frontdoor {target.frontdoor_id}? {target.consequences()}"
     )
 
 
@@ -51,7 +69,7 @@ async def delete_certificate(
     frontdoor, certificate_id = target.frontdoor_id, target.certificate.id
     if not agreed(consent):
         result = _not_deleted(target, consent)
-        return Answer(result, f"Not deleted: {result.how_to_confirm}")
+        return Answer(result, f"Not deleted: {result.how_to_confirm} {target.consequences()}")
     via: Literal["confirm_argument", "elicitation"] = "elicitation" if consent == "elicitation" else "confirm_argument"
     try:
         deleted = await state.client.certificates.delete(frontdoor, certificate_id)
@@ -66,6 +84,7 @@ async def delete_certificate(
             frontdoor_id=frontdoor,
             confirmation=via,
             recovered=True,
+            used_by_shares=target.used_by,
         )
         await reporter.log("warning", f"The connection dropped; {shown_id(certificate_id)} was found deleted.")
         return Answer(
@@ -83,10 +102,13 @@ async def delete_certificate(
         deleted_at=deleted.deleted_at,
         deleted_by=deleted.deleted_by,
         confirmation=via,
+        used_by_shares=target.used_by,
     )
     when = f" at {deleted.deleted_at:%Y-%m-%d %H:%M:%S} UTC" if deleted.deleted_at else ""
     label = f"{shown(deleted.name)} ({shown_id(deleted.id)})" if deleted.name is not None else shown_id(deleted.id)
-    return Answer(result, f"Deleted client certificate {label}{when}.")
+    warning = active_shares_warning(target.used_by, swap=False)
+    after = f" {warning.replace('will stop', 'now stop')}" if warning else ""
+    return Answer(result, f"Deleted client certificate {label}{when}.{after}")
 
 
 def _not_deleted(target: DeletionTarget, consent: ConsentHow) -> DeleteResult:
@@ -98,6 +120,7 @@ def _not_deleted(target: DeletionTarget, consent: ConsentHow) -> DeleteResult:
             name=certificate.name,
             frontdoor_id=target.frontdoor_id,
             confirmation="required",
+            used_by_shares=target.used_by,
             how_to_confirm=(
                 f"deleting {shown(certificate.name)} ({certificate.id}) needs the user's explicit agreement. "
                 "Show the user the name and id, and if they agree call delete_client_certificate again with "
@@ -110,6 +133,7 @@ def _not_deleted(target: DeletionTarget, consent: ConsentHow) -> DeleteResult:
         name=certificate.name,
         frontdoor_id=target.frontdoor_id,
         confirmation="declined" if consent == "declined" else "cancelled",
+        used_by_shares=target.used_by,
         how_to_confirm="the user did not confirm the delete. Do not retry unless the user asks again.",
     )
 

@@ -16,7 +16,7 @@ from mcp.server.mcpserver.tools import Tool
 from mcp_types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel, ConfigDict, create_model
 
-from frontdoor_mcp.tools.annotations import API_CREATE, API_DESTRUCTIVE, API_READ, LOCAL_READ, LOCAL_WRITE
+from frontdoor_mcp.tools.annotations import API_CREATE, API_DESTRUCTIVE, API_READ, API_UPDATE, LOCAL_READ, LOCAL_WRITE
 from frontdoor_mcp.tools.audit import find_expiring_client_certificates
 from frontdoor_mcp.tools.certificate_changes import replace_client_certificate, update_client_certificate
 from frontdoor_mcp.tools.certificate_creates import create_client_certificate_from_csr, upload_client_certificate
@@ -24,7 +24,16 @@ from frontdoor_mcp.tools.certificates import get_client_certificate, list_client
 from frontdoor_mcp.tools.delete import delete_client_certificate
 from frontdoor_mcp.tools.guard import unexpected_errors
 from frontdoor_mcp.tools.local import generate_csr, inspect_certificate
+from frontdoor_mcp.tools.redeem import redeem_certificate_request_token
 from frontdoor_mcp.tools.schemas import lean_input_schema, lean_output_schema
+from frontdoor_mcp.tools.shares import check_certificate_against_share, get_share, list_shares
+from frontdoor_mcp.tools.tokens import (
+    create_certificate_request_token,
+    get_certificate_request_token,
+    list_certificate_request_tokens,
+    revoke_certificate_request_token,
+    update_certificate_request_token,
+)
 
 Scope = Literal["frontdoor:read", "frontdoor:write", "frontdoor:tokens"]
 """What a principal of the HTTP server must hold to see and call a tool."""
@@ -68,6 +77,22 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
     ToolSpec(inspect_certificate, "Inspect a certificate or CSR", LOCAL_READ),
     ToolSpec(generate_csr, "Generate a key and CSR", LOCAL_WRITE, local_only=True),
     ToolSpec(find_expiring_client_certificates, "Find expiring client certificates", API_READ),
+    ToolSpec(create_certificate_request_token, "Create a certificate request token", API_CREATE, manages_tokens=True),
+    ToolSpec(list_certificate_request_tokens, "List certificate request tokens", API_READ, manages_tokens=True),
+    ToolSpec(get_certificate_request_token, "Get a certificate request token", API_READ, manages_tokens=True),
+    ToolSpec(update_certificate_request_token, "Update a certificate request token", API_UPDATE, manages_tokens=True),
+    ToolSpec(
+        revoke_certificate_request_token, "Revoke a certificate request token", API_DESTRUCTIVE, manages_tokens=True
+    ),
+    ToolSpec(list_shares, "List shares", API_READ),
+    ToolSpec(get_share, "Get a share", API_READ),
+    ToolSpec(check_certificate_against_share, "Check a certificate against a share", API_READ),
+    ToolSpec(
+        redeem_certificate_request_token,
+        "Redeem a certificate request token",
+        API_CREATE,
+        local_arguments=("key_type", "common_name"),
+    ),
 )
 
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from frontdoor_mcp.pki.models import CertificateDetails, CsrDetails
 from frontdoor_mcp.tools.confirm import ConsentHow
+from frontdoor_mcp.tools.share_usage import ShareRef
 
 
 class CertificateItem(BaseModel):
@@ -46,6 +47,9 @@ class CertificateRecord(BaseModel):
         description="True when the connection dropped and the change was found applied afterwards (not repeated).",
     )
     saved_to: str | None = Field(default=None, description="Where the signed certificate PEM was saved, if asked.")
+    used_by_shares: list[ShareRef] | None = Field(
+        default=None, description="The shares that require it; null when not looked up or the shares are unreadable."
+    )
 
 
 class CertificateChange(CertificateRecord):
@@ -70,6 +74,9 @@ class DeleteResult(BaseModel):
     recovered: bool = Field(
         default=False,
         description="True when the connection dropped during the delete and the certificate was found gone after.",
+    )
+    used_by_shares: list[ShareRef] | None = Field(
+        default=None, description="The shares that required it; null when the shares could not be read."
     )
 
 

@@ -1,0 +1,355 @@
+"""Shares, read only: list them, read one with its mTLS settings in plain words, and check whether a share
+would let in a client presenting a given certificate, rule by rule (evaluated here, nothing is sent)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import CallToolResult
+from pydantic import BaseModel, Field, StringConstraints, WithJsonSchema
+
+from frontdoor_mcp.api.errors import FrontdoorError, NotFound
+from frontdoor_mcp.api.ids import SHARE_ID_PATTERN, InvalidIdError
+from frontdoor_mcp.api.shares import Share
+from frontdoor_mcp.tools.arguments import CertificatePathArg, CertificatePemArg, FrontdoorIdArg, PageArg, SizeArg
+from frontdoor_mcp.tools.budget import LINES_IN_TEXT, trimmed_to_budget
+from frontdoor_mcp.tools.messages import api_errors, describe_failure
+from frontdoor_mcp.tools.pem_input import pem_text
+from frontdoor_mcp.tools.respond import Answer, respond, shown, shown_id
+from frontdoor_mcp.tools.state import AppState, ContextReporter, Reporter, app_state
+
+ShareIdArg = Annotated[
+    str,
+    StringConstraints(pattern=SHARE_ID_PATTERN),
+    WithJsonSchema({"type": "string"}),
+    Field(description="Share id (from list_shares)."),
+]
+
+
+class ShareItem(BaseModel):
+    id: str
+    name: str = Field(description="The share's name (data from the API).")
+    type: str | None
+    state: str | None
+    ingress_port: int | None
+    requires_mtls: bool = Field(description="True when the share names a client certificate.")
+    client_certificate_id: str | None
+
+
+class ShareList(BaseModel):
+    frontdoor_id: str
+    items: list[ShareItem]
+    all_pages: bool
+    total_elements: int
+    matching: int
+    truncated: bool
+
+
+class ReferencedCertificate(BaseModel):
+    id: str
+    found: bool = Field(description="False when the share names a certificate that no longer exists.")
+    name: str | None = None
+    not_after: datetime | None = None
+    days_remaining: int | None = None
+
+
+class ShareRecord(ShareItem):
+    env_zid: str | None
+    target: str | None
+    allowed_subjects: list[str] | None
+    allowed_common_name_prefixes: list[str] | None
+    required_organizational_units: list[str] | None
+    certificate: ReferencedCertificate | None = Field(description="The certificate the share names, as it is now.")
+    mtls_in_words: str = Field(description="Who the share lets in, in plain words.")
+
+
+class RuleResult(BaseModel):
+    rule: str
+    outcome: str = Field(description="pass, fail, not_set, or warning (does not refuse).")
+    why: str
+
+
+class AdmissionCheck(BaseModel):
+    share_id: str
+    share_name: str
+    admitted: bool = Field(description="Whether the share would let in a client presenting the certificate.")
+    rules: list[RuleResult]
+    interpretation: list[str] = Field(description="How undocumented points were read.")
+
+
+def item_of_share(share: Share) -> ShareItem:
+    return ShareItem(
+        id=share.id,
+        name=share.name,
+        type=share.type,
+        state=share.state,
+        ingress_port=share.ingress_port,
+        requires_mtls=share.requires_mtls,
+        client_certificate_id=share.client_certificate_id,
+    )
+
+
+# Operations ---------------------------------------------------------------------------------------------
+
+
+async def list_share_items(
+    state: AppState,
+    reporter: Reporter,
+    *,
+    frontdoor_id: str | None = None,
+    page: int = 0,
+    size: int = 20,
+    all_pages: bool = False,
+    env_zid: str | None = None,
+    uses_certificate_id: str | None = None,
+) -> Answer[ShareList]:
+    frontdoor = state.frontdoor(frontdoor_id)
+    walk = all_pages or uses_certificate_id is not None
+    with api_errors(state):
+        if walk:
+
+            async def progress(done: int, total: int) -> None:
+                await reporter.progress(done, total, f"read {done} of {total} pages")
+
+            shares, total = await state.client.shares.list_all(frontdoor, env_zid=env_zid, on_progress=progress)
+        else:
+            listing = await state.client.shares.list(frontdoor, page=page, size=size, env_zid=env_zid)
+            shares, total = list(listing.items), listing.total_elements
+    matching = [
+        item_of_share(share)
+        for share in shares
+        if uses_certificate_id is None or share.client_certificate_id == uses_certificate_id
+    ]
+
+    def render(items: list[ShareItem]) -> tuple[ShareList, str]:
+        result = ShareList(
+            frontdoor_id=frontdoor,
+            items=items,
+            all_pages=walk,
+            total_elements=total,
+            matching=len(matching),
+            truncated=len(items) < len(matching),
+        )
+        return result, _list_text(result, uses_certificate_id)
+
+    result, text = trimmed_to_budget(matching, render)
+    assert isinstance(result, ShareList)
+    return Answer(result, text)
+
+
+async def read_share(state: AppState, *, share_id: str, frontdoor_id: str | None = None) -> Answer[ShareRecord]:
+    frontdoor = state.frontdoor(frontdoor_id)
+    with api_errors(state):
+        share = await state.client.shares.get(frontdoor, share_id)
+    referenced = await _referenced(state, frontdoor, share)
+    record = ShareRecord(
+        **item_of_share(share).model_dump(),
+        env_zid=share.env_z_id,
+        target=share.target,
+        allowed_subjects=share.allowed_subjects,
+        allowed_common_name_prefixes=share.allowed_common_name_prefixes,
+        required_organizational_units=share.required_organizational_units,
+        certificate=referenced,
+        mtls_in_words=_mtls_in_words(share, referenced),
+    )
+    lines = [
+        f"Share {shown(share.name)}, share_id={shown_id(share.id)}: {share.type or 'type unknown'}, "
+        f"{share.state or 'state unknown'}"
+        + (f", ingress port {share.ingress_port}" if share.ingress_port else "")
+        + ".",
+        record.mtls_in_words,
+    ]
+    if share.requires_mtls:
+        lines.append("Next: check_certificate_against_share tells whether a given certificate would get in.")
+    return Answer(record, "\n".join(lines))
+
+
+async def check_against_share(
+    state: AppState,
+    *,
+    share_id: str,
+    frontdoor_id: str | None = None,
+    certificate_pem: str | None = None,
+    certificate_path: str | None = None,
+) -> Answer[AdmissionCheck]:
+    from frontdoor_mcp.pki.admission import INTERPRETATION, ShareRules, evaluate_admission
+    from frontdoor_mcp.pki.errors import PemError
+    from frontdoor_mcp.pki.parse import check_no_private_key
+
+    frontdoor = state.frontdoor(frontdoor_id)
+    text = pem_text(certificate_pem, certificate_path, inline_name="certificate_pem", path_name="certificate_path")
+    try:
+        check_no_private_key(text, "certificate")
+    except PemError as exc:
+        raise ToolError(f"The certificate was refused: {exc}") from None
+    with api_errors(state):
+        share = await state.client.shares.get(frontdoor, share_id)
+    trusted_pem, missing = None, None
+    if share.client_certificate_id is not None:
+        trusted_pem, missing = await _trusted_pem(state, frontdoor, share.client_certificate_id)
+    rules = ShareRules(
+        requires_mtls=share.requires_mtls,
+        trusted_pem=trusted_pem,
+        trusted_missing=missing,
+        allowed_subjects=tuple(share.allowed_subjects) if share.allowed_subjects else None,
+        allowed_common_name_prefixes=tuple(share.allowed_common_name_prefixes)
+        if share.allowed_common_name_prefixes
+        else None,
+        required_organizational_units=tuple(share.required_organizational_units)
+        if share.required_organizational_units
+        else None,
+    )
+    try:
+        verdict = await state.off_the_loop(lambda: evaluate_admission(text, rules, now=datetime.now(UTC)))
+    except PemError as exc:
+        raise ToolError(f"The certificate could not be read: {exc}") from None
+    check = AdmissionCheck(
+        share_id=share.id,
+        share_name=share.name,
+        admitted=verdict.admitted,
+        rules=[RuleResult(rule=rule.rule, outcome=rule.outcome, why=rule.why) for rule in verdict.rules],
+        interpretation=list(INTERPRETATION),
+    )
+    lines = [
+        f"Share {shown(share.name)} ({shown_id(share.id)}) would {'ADMIT' if check.admitted else 'REFUSE'} a client "
+        "presenting this certificate:"
+    ]
+    lines.extend(f"- {rule.rule}: {rule.outcome}. {rule.why}" for rule in check.rules)
+    lines.append("Read as: " + " ".join(INTERPRETATION))
+    return Answer(check, "\n".join(lines))
+
+
+async def _referenced(state: AppState, frontdoor: str, share: Share) -> ReferencedCertificate | None:
+    from frontdoor_mcp.pki.errors import PemError
+    from frontdoor_mcp.pki.inspect import describe_certificate
+
+    if share.client_certificate_id is None:
+        return None
+    try:
+        certificate = await state.client.certificates.get(frontdoor, share.client_certificate_id)
+    except (NotFound, InvalidIdError):
+        return ReferencedCertificate(id=share.client_certificate_id, found=False)
+    except FrontdoorError as exc:
+        raise ToolError(
+            f"The share was read, but its certificate could not be: {describe_failure(exc, state)}"
+        ) from None
+    referenced = ReferencedCertificate(id=certificate.id, found=True, name=certificate.name)
+    try:
+        details = describe_certificate(certificate.value or "", now=datetime.now(UTC))
+    except PemError:
+        return referenced
+    referenced.not_after, referenced.days_remaining = details.not_after, details.days_remaining
+    return referenced
+
+
+async def _trusted_pem(state: AppState, frontdoor: str, certificate_id: str) -> tuple[str | None, str | None]:
+    try:
+        certificate = await state.client.certificates.get(frontdoor, certificate_id)
+    except (NotFound, InvalidIdError):
+        return None, "The share names a certificate that no longer exists: it admits nobody."
+    except FrontdoorError as exc:
+        return None, f"The share's certificate could not be read: {describe_failure(exc, state)}"
+    return certificate.value, None if certificate.value else "The share's certificate has no PEM."
+
+
+def _mtls_in_words(share: Share, referenced: ReferencedCertificate | None) -> str:
+    if not share.requires_mtls or referenced is None:
+        return "mTLS: not required (the share names no client certificate): any client reaches it."
+    if not referenced.found:
+        return (
+            f"mTLS: required, by certificate_id={shown_id(referenced.id)}, which no longer exists: the share "
+            "admits nobody until it names a certificate that exists."
+        )
+    expiry = (
+        f", expires {referenced.not_after:%Y-%m-%d} ({referenced.days_remaining} days)" if referenced.not_after else ""
+    )
+    parts = [
+        f"mTLS: required; clients must present the certificate {shown(referenced.name)} "
+        f"(certificate_id={shown_id(referenced.id)}{expiry}) or one it signed"
+    ]
+    if share.allowed_subjects:
+        parts.append(f"with a subject among {', '.join(shown(subject) for subject in share.allowed_subjects[:5])}")
+    if share.allowed_common_name_prefixes:
+        prefixes = ", ".join(shown(prefix) for prefix in share.allowed_common_name_prefixes[:5])
+        parts.append(f"a CN starting with {prefixes}")
+    if share.required_organizational_units:
+        parts.append(f"an OU of {', '.join(shown(unit) for unit in share.required_organizational_units[:5])}")
+    return "; ".join(parts) + "."
+
+
+def _list_text(result: ShareList, uses: str | None) -> str:
+    which = f" using certificate_id={uses}" if uses else ""
+    head = f"{len(result.items)} of {result.matching} shares{which} ({result.total_elements} in all)"
+    if not result.items:
+        return f"{head}: none."
+    lines = [f"{head}:"]
+    for item in result.items[:LINES_IN_TEXT]:
+        mtls = f"mTLS by certificate_id={item.client_certificate_id}" if item.requires_mtls else "no mTLS"
+        port = f", port {item.ingress_port}" if item.ingress_port else ""
+        lines.append(f"- {shown(item.name)} share_id={shown_id(item.id)}: {item.type}, {item.state}{port}, {mtls}")
+    if result.truncated:
+        lines.append("Only the first ones fit in one result: narrow with uses_certificate_id or env_zid.")
+    lines.append("For one share's mTLS settings: get_share with its share_id.")
+    return "\n".join(lines)
+
+
+# MCP tools ----------------------------------------------------------------------------------------------
+
+
+async def list_shares(
+    ctx: Context[AppState, Any],
+    frontdoor_id: FrontdoorIdArg = None,
+    page: PageArg = 0,
+    size: SizeArg = 20,
+    all_pages: Annotated[bool, Field(description="Read every page.")] = False,
+    env_zid: Annotated[str | None, Field(description="Only this environment's shares (envZId).", max_length=64)] = None,
+    uses_certificate_id: Annotated[
+        str | None, Field(description="Only shares that require this certificate (reads every page).", max_length=85)
+    ] = None,
+) -> Annotated[CallToolResult, ShareList]:
+    """List a frontdoor's shares: name, type, state, ingress port, whether mTLS is required and by which
+    certificate. uses_certificate_id finds the shares a certificate change would affect."""
+    return respond(
+        await list_share_items(
+            app_state(ctx),
+            ContextReporter(ctx),
+            frontdoor_id=frontdoor_id,
+            page=page,
+            size=size,
+            all_pages=all_pages,
+            env_zid=env_zid,
+            uses_certificate_id=uses_certificate_id,
+        )
+    )
+
+
+async def get_share(
+    ctx: Context[AppState, Any], share_id: ShareIdArg, frontdoor_id: FrontdoorIdArg = None
+) -> Annotated[CallToolResult, ShareRecord]:
+    """Get one share: type, state, target, and its mTLS settings in plain words, with the certificate it
+    requires (its name and expiry, or that it no longer exists)."""
+    return respond(await read_share(app_state(ctx), share_id=share_id, frontdoor_id=frontdoor_id))
+
+
+async def check_certificate_against_share(
+    ctx: Context[AppState, Any],
+    share_id: ShareIdArg,
+    frontdoor_id: FrontdoorIdArg = None,
+    certificate_pem: CertificatePemArg = None,
+    certificate_path: CertificatePathArg = None,
+) -> Annotated[CallToolResult, AdmissionCheck]:
+    """Check, here, whether a share would let in a client presenting this certificate: mTLS, trust in the
+    share's certificate, validity, each filter (pass, fail or not set, and why), and a clientAuth lint. Use
+    it before rotating a certificate a share requires, or when a client is refused."""
+    return respond(
+        await check_against_share(
+            app_state(ctx),
+            share_id=share_id,
+            frontdoor_id=frontdoor_id,
+            certificate_pem=certificate_pem,
+            certificate_path=certificate_path,
+        )
+    )

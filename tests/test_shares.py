@@ -1,0 +1,269 @@
+"""Shares, through the protocol against the sandbox: listed and read; a certificate change names the shares that
+depend on it, in the question and in the refusal without one; the admission check's verdicts for a table of
+certificates built with the sandbox CA and openssl; the audit marks certificates shares require."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from mcp.client.context import ClientRequestContext
+from mcp_types import ElicitRequestParams, ElicitResult, ErrorData
+
+from frontdoor_mcp.app import FrontdoorServer, build_server
+from frontdoor_mcp.sandbox.runner import RunningSandbox, start_sandbox
+from tests.support import (
+    CANARY_TOKEN,
+    FakeApi,
+    Sleeps,
+    connect,
+    json_response,
+    make_certificate,
+    mock_settings,
+    ok,
+    sandbox_settings,
+    text_of,
+)
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(scope="module")
+def scene() -> Iterator[RunningSandbox]:
+    """A sandbox whose shares are ACTIVE at once."""
+    with start_sandbox(token=CANARY_TOKEN, share_provisioning_s=0.0) as running:
+        yield running
+
+
+@pytest.fixture
+def server(scene: RunningSandbox, tmp_path: Path) -> FrontdoorServer:
+    return build_server(sandbox_settings(scene, tmp_path))
+
+
+async def _upload(server: FrontdoorServer, name: str, pem: str | None = None) -> str:
+    async with connect(server, "legacy") as client:
+        return str(
+            ok(
+                await client.call_tool(
+                    "upload_client_certificate", {"name": name, "certificate_pem": pem or make_certificate(name)}
+                )
+            )["id"]
+        )
+
+
+async def test_shares_are_listed_and_read_in_plain_words(server: FrontdoorServer, scene: RunningSandbox) -> None:
+    cert_id = await _upload(server, "share-listed")
+    share = scene.add_share("listedShare", client_certificate_id=cert_id, required_organizational_unit="payments")
+    scene.add_share("plainShare")
+    async with connect(server, "legacy") as client:
+        listed = await client.call_tool("list_shares", {"uses_certificate_id": cert_id})
+        got = await client.call_tool("get_share", {"share_id": share.id})
+        plain = ok(await client.call_tool("list_shares", {"all_pages": True}))
+    items = ok(listed)["items"]
+    assert [item["id"] for item in items] == [share.id] and items[0]["requires_mtls"] is True
+    assert f"share_id={share.id}" in text_of(listed)
+    record = ok(got)
+    assert record["state"] == "ACTIVE" and record["certificate"]["name"] == "share-listed"
+    assert "mTLS: required" in record["mtls_in_words"] and '"payments"' in record["mtls_in_words"]
+    assert any(item["requires_mtls"] is False for item in plain["items"])
+
+
+def _answering(asked: list[str]):
+    async def answer(context: ClientRequestContext, params: ElicitRequestParams) -> ElicitResult | ErrorData:
+        asked.append(params.message)
+        return ElicitResult(action="decline")
+
+    return answer
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments"),
+    [
+        ("delete_client_certificate", {}),
+        ("replace_client_certificate", {"name": "swapped", "certificate_pem": make_certificate("next")}),
+        ("update_client_certificate", {"certificate_pem": make_certificate("next")}),
+    ],
+)
+async def test_a_trust_change_names_the_shares_that_depend_on_it(
+    server: FrontdoorServer, scene: RunningSandbox, every_era: str, tool: str, arguments: dict[str, Any]
+) -> None:
+    cert_id = await _upload(server, f"depended-{tool}")
+    share = scene.add_share("dependingShare", client_certificate_id=cert_id)
+    asked: list[str] = []
+    async with connect(server, every_era, elicitation=_answering(asked)) as client:
+        declined = ok(await client.call_tool(tool, {"certificate_id": cert_id, **arguments}))
+    async with connect(server, every_era) as client:
+        unconfirmed = await client.call_tool(tool, {"certificate_id": cert_id, **arguments})
+    for said in (asked[0], text_of(unconfirmed)):
+        assert '"dependingShare"' in said and share.id in said and "ACTIVE" in said
+    assert [ref["id"] for ref in declined["used_by_shares"]] == [share.id]
+    if tool == "delete_client_certificate":
+        assert "will stop admitting" in asked[0]
+        async with connect(server, every_era) as client:
+            deleted = await client.call_tool(tool, {"certificate_id": cert_id, "confirm": True})
+        assert "now stop admitting" in text_of(deleted)
+
+
+async def test_get_and_the_audit_say_which_shares_require_a_certificate(
+    server: FrontdoorServer, scene: RunningSandbox
+) -> None:
+    soon = make_certificate("soon-used", days=5)
+    used = await _upload(server, "soon-used", soon)
+    await _upload(server, "soon-unused", make_certificate("soon-unused", days=5))
+    scene.add_share("auditedShare", client_certificate_id=used)
+    async with connect(server, "legacy") as client:
+        got = await client.call_tool("get_client_certificate", {"certificate_id": used})
+        audit = ok(await client.call_tool("find_expiring_client_certificates", {"within_days": 10}))
+    assert '"auditedShare"' in text_of(got) and ok(got)["used_by_shares"][0]["name"] == "auditedShare"
+    ours = [entry for entry in audit["expiring"] if entry["name"] in ("soon-used", "soon-unused")]
+    assert [entry["name"] for entry in ours] == ["soon-used", "soon-unused"], "among equals, the one in use first"
+    assert ours[0]["used_by_shares"][0]["name"] == "auditedShare" and ours[1]["used_by_shares"] == []
+
+
+async def test_unreadable_shares_never_stop_a_certificate_operation(tmp_path: Path) -> None:
+    fake = FakeApi()
+    fake.seed("cert-00000000-0000-4000-8000-000000000009", "seeded")
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        if request.url.path.endswith("/shares"):
+            return json_response(403, {"error": "forbidden", "message": "no"})
+        return fake.handler(request)
+
+    server = build_server(mock_settings(tmp_path), transport=httpx2.MockTransport(handler), sleep=Sleeps())
+    async with connect(server, "legacy") as client:
+        got = await client.call_tool(
+            "get_client_certificate", {"certificate_id": "cert-00000000-0000-4000-8000-000000000009"}
+        )
+    assert ok(got)["used_by_shares"] is None and "Which shares use it is unknown" in text_of(got)
+
+
+# The admission check --------------------------------------------------------------------------------------
+
+
+def _openssl(*args: str, cwd: Path) -> None:
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True, timeout=30)
+
+
+def _openssl_csr(folder: Path, subject: str) -> str:
+    _openssl(
+        "req",
+        "-new",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "k.pem",
+        "-out",
+        "r.csr",
+        "-subj",
+        subject,
+        cwd=folder,
+    )
+    return (folder / "r.csr").read_text()
+
+
+def _openssl_self_signed(folder: Path, subject: str) -> str:
+    _openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "s.key",
+        "-out",
+        "s.pem",
+        "-days",
+        "30",
+        "-subj",
+        subject,
+        cwd=folder,
+    )
+    return (folder / "s.pem").read_text()
+
+
+def _signed(scene: RunningSandbox, csr_pem: str, *, days_ago: int = 0) -> str:
+    csr = x509.load_pem_x509_csr(csr_pem.encode())
+    certificate = scene.ca.sign_csr(csr, now=datetime.now(UTC) - timedelta(days=days_ago))
+    return certificate.public_bytes(serialization.Encoding.PEM).decode()
+
+
+@pytest.fixture(scope="module")
+def admission_table(scene: RunningSandbox, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Certificates made with openssl (subjects, a stranger) and signed, or not, by the sandbox CA."""
+    folder = tmp_path_factory.mktemp("admission")
+    good = "/O=Example/OU=payments/CN=svc-payments"
+    return {
+        "good": _signed(scene, _openssl_csr(folder, good)),
+        "stranger": _openssl_self_signed(folder, good),
+        "expired": _signed(scene, _openssl_csr(folder, good), days_ago=400),
+        "other subject": _signed(scene, _openssl_csr(folder, "/O=Example/OU=payments/CN=svc-other")),
+        "other prefix": _signed(scene, _openssl_csr(folder, "/O=Example/OU=payments/CN=batch-payments")),
+        "other unit": _signed(scene, _openssl_csr(folder, "/O=Example/OU=billing/CN=svc-payments")),
+        "several wrong": _signed(scene, _openssl_csr(folder, "/O=Example/OU=billing/CN=batch-job")),
+    }
+
+
+@pytest.mark.parametrize(
+    ("certificate", "share", "admitted", "failing"),
+    [
+        ("good", "everything", True, set[str]()),
+        ("stranger", "trust only", False, {"trust"}),
+        ("expired", "trust only", False, {"validity"}),
+        ("other subject", "subjects", False, {"allowed_subjects"}),
+        ("good", "subjects", True, set[str]()),
+        ("other prefix", "prefixes", False, {"allowed_common_name_prefixes"}),
+        ("other unit", "unit", False, {"required_organizational_unit"}),
+        (
+            "several wrong",
+            "everything",
+            False,
+            {"allowed_subjects", "allowed_common_name_prefixes", "required_organizational_unit"},
+        ),
+        ("stranger", "no mtls", True, set[str]()),
+    ],
+)
+async def test_the_admission_check_gives_the_right_verdict(
+    server: FrontdoorServer,
+    scene: RunningSandbox,
+    admission_table: dict[str, str],
+    certificate: str,
+    share: str,
+    admitted: bool,
+    failing: set[str],
+) -> None:
+    anchor = await _upload(server, f"anchor-{share}", scene.ca_certificate_pem)
+    filters: dict[str, Any] = {
+        "everything": {
+            "allowed_subjects": ["CN=svc-payments, OU=payments, O=Example"],
+            "allowed_common_name_prefixes": ["svc-"],
+            "required_organizational_unit": "payments",
+        },
+        "trust only": {},
+        "subjects": {"allowed_subjects": ["CN=nobody", "CN=svc-payments,OU=payments,O=Example"]},
+        "prefixes": {"allowed_common_name_prefixes": ["svc-", "api-"]},
+        "unit": {"required_organizational_unit": "payments"},
+        "no mtls": {},
+    }[share]
+    made = scene.add_share("checkedShare", client_certificate_id=None if share == "no mtls" else anchor, **filters)
+    async with connect(server, "legacy") as client:
+        result = await client.call_tool(
+            "check_certificate_against_share", {"share_id": made.id, "certificate_pem": admission_table[certificate]}
+        )
+    check = ok(result)
+    failed = {rule["rule"] for rule in check["rules"] if rule["outcome"] == "fail"}
+    assert check["admitted"] is admitted and failed == failing, check["rules"]
+    assert ("ADMIT" if admitted else "REFUSE") in text_of(result) and check["interpretation"]
+    lint = next(rule for rule in check["rules"] if rule["rule"] == "client_auth")
+    assert lint["outcome"] in ("warning", "pass")

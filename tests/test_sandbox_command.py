@@ -110,7 +110,8 @@ def test_the_command_keeps_its_port_prints_a_client_config_and_masks_tokens(tmp_
         assert config == {
             "mcpServers": {
                 "frontdoor-sandbox": {
-                    "command": "frontdoor-mcp",
+                    "command": "uvx",
+                    "args": ["frontdoor-mcp"],
                     "env": {"FRONTDOOR_API_URL": base_url, "FRONTDOOR_ID": frontdoor_id, "NETFOUNDRY_API_TOKEN": token},
                 }
             }

@@ -123,13 +123,14 @@ def _serve_until_signalled(sandbox: RunningSandbox, path: Path) -> None:
 
 
 def client_configuration(sandbox: RunningSandbox) -> dict[str, Any]:
-    """The `mcpServers` entry that points frontdoor-mcp at this sandbox (Claude Desktop, VS Code, Cursor)."""
+    """The `mcpServers` entry that points frontdoor-mcp at this sandbox (Claude Desktop, VS Code, Cursor), in the
+    README's `uvx` form, which works without installing the command first."""
     env = {
         "FRONTDOOR_API_URL": sandbox.base_url,
         "FRONTDOOR_ID": sandbox.frontdoor_id,
         "NETFOUNDRY_API_TOKEN": sandbox.token,
     }
-    return {"mcpServers": {"frontdoor-sandbox": {"command": "frontdoor-mcp", "env": env}}}
+    return {"mcpServers": {"frontdoor-sandbox": {"command": "uvx", "args": ["frontdoor-mcp"], "env": env}}}
 
 
 def banner(sandbox: RunningSandbox, path: Path) -> str:

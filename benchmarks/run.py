@@ -3,6 +3,7 @@
     uv run python benchmarks/run.py                 # the full run (2.5 min on 2 cores; about 5 once audits run)
     uv run python benchmarks/run.py --quick         # a smoke run: fewer samples, 1,000 certificates
     uv run python benchmarks/run.py --json run.json --out table.md
+    uv run python benchmarks/run.py --load            # also 50 clients x 20 calls over HTTP beside stdio (load.py)
     uv run python benchmarks/compare.py run1.json run2.json
 
 Prints a markdown table: every figure a median with its p10-p90 spread, beside its reference, its target
@@ -37,6 +38,7 @@ import capabilities
 import cold
 import fixture
 import listing
+import load
 import report
 import servers
 from results import Row, Run
@@ -77,6 +79,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=None, help="seed of the random orders (default: from the clock)")
     parser.add_argument("--out", type=Path, default=None, help="also write the report (markdown) to this file")
     parser.add_argument("--json", type=Path, default=None, help="write every raw sample to this JSON file")
+    parser.add_argument(
+        "--load", action="store_true", help="also the HTTP load measure: 50 clients x 20 calls beside stdio (load.py)"
+    )
     args = parser.parse_args(argv)
     if args.runs is not None and not 1 <= args.runs <= 500:
         parser.error("--runs must be between 1 and 500")
@@ -306,6 +311,10 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     log(f"seed {seed}; load average {load_before}")
     rows, header, footer, facts = run(the_plan, seed, datetime.now(UTC))
+    if args.load:
+        clients, per_client = (10, 20) if args.quick else (50, 20)
+        http, stdio = load.measure(clients, per_client, "legacy", seed, log)
+        rows += load.rows(http, stdio, clients, per_client, "legacy")
     elapsed = time.perf_counter() - started
     load_after = load_average()
     header.append(f"Load average (1 / 5 / 15 min): {load_before} at the start, {load_after} at the end.")

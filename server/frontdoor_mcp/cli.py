@@ -1,5 +1,6 @@
-"""Command line: `frontdoor-mcp [--sandbox] [--read-only]` serves MCP over stdio; `sandbox`, `demo` and
-`doctor` are subcommands. Heavy modules are imported only by the command that needs them."""
+"""Command line: `frontdoor-mcp [--sandbox] [--read-only]` serves MCP over stdio; `sandbox`, `demo`, `doctor`,
+`http` (the same server over streamable HTTP, for a team) and `http-token` (its tokens file) are subcommands.
+Heavy modules are imported only by the command that needs them."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from frontdoor_mcp import __version__
+from frontdoor_mcp.hosting.flags import add_http_arguments, add_token_arguments
 from frontdoor_mcp.redaction import redact
 from frontdoor_mcp.sandbox.options import add_sandbox_arguments
 
@@ -79,6 +81,18 @@ def _parser() -> argparse.ArgumentParser:
     add_version(commands.add_parser("demo", help="walk a whole certificate lifecycle through MCP against the sandbox"))
     doctor = commands.add_parser("doctor", help="check credentials, API reachability, the frontdoor and the clock")
     add_version(doctor)
+
+    http = commands.add_parser(
+        "http",
+        help="serve MCP over streamable HTTP for a team: authenticated, scopes per tool, writes off unless allowed",
+        description="Serve MCP over streamable HTTP (both protocol eras). Every flag overrides the variable named in "
+        "docs/HOSTING.md; the NetFoundry credentials and settings are the stdio server's variables.",
+    )
+    add_version(http)
+    add_http_arguments(http)
+    tokens = commands.add_parser("http-token", help="add, remove or list the HTTP server's bearer tokens")
+    add_version(tokens)
+    add_token_arguments(tokens)
     return parser
 
 
@@ -96,6 +110,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         from frontdoor_mcp.doctor import run_doctor
 
         raise SystemExit(run_doctor(api_url=args.api_url, frontdoor_id=args.frontdoor_id))
+    if args.command == "http":
+        raise SystemExit(_serve_http(args))
+    if args.command == "http-token":
+        from frontdoor_mcp.hosting.command import run_token_command
+
+        raise SystemExit(run_token_command(args))
     raise SystemExit(_serve(args))
 
 
@@ -123,6 +143,37 @@ def _serve(args: argparse.Namespace) -> int:
         warn_if_no_credential(settings)
         build_server(settings).run("stdio")
     return 0
+
+
+def _serve_http(args: argparse.Namespace) -> int:
+    """`frontdoor-mcp http`: the settings as for stdio, the HTTP options from their variables and flags."""
+    import os
+
+    from frontdoor_mcp.config import ConfigError, load_settings
+    from frontdoor_mcp.hosting.command import serve_http
+    from frontdoor_mcp.hosting.flags import overrides
+    from frontdoor_mcp.hosting.logs import configure_http_logging
+    from frontdoor_mcp.hosting.options import load_hosting_options
+
+    try:
+        settings = load_settings(
+            api_url=args.api_url, frontdoor_id=args.frontdoor_id, read_only=args.read_only, log_level=args.log_level
+        )
+        options = load_hosting_options(os.environ, overrides(args))
+    except ConfigError as exc:
+        print(f"frontdoor-mcp: {exc}", file=sys.stderr)
+        return 2
+    configure_http_logging(configure_logging(settings.log_level), options.log_format)
+    with ExitStack() as cleanup:
+        if args.sandbox:
+            import sqlite3
+
+            try:
+                settings = _with_sandbox(settings, args.db, cleanup)
+            except sqlite3.DatabaseError as exc:
+                print(f"frontdoor-mcp: {args.db} is not a sandbox database ({exc})", file=sys.stderr)
+                return 2
+        return serve_http(settings, options)
 
 
 def warn_if_no_credential(settings: Settings) -> None:

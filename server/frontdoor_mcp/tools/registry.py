@@ -10,9 +10,10 @@ import inspect
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, ClassVar, Final, Literal
 
 from mcp.server.mcpserver.tools import Tool
+from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase
 from mcp_types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel, ConfigDict, create_model
 
@@ -139,6 +140,17 @@ class _StrictArguments(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, hide_input_in_errors=True)
 
 
+class _RemoteArguments(ArgModelBase, _StrictArguments):
+    """A remote variant's arguments: strict, still the SDK's argument model (`model_dump_one_level`, which the
+    SDK calls to hand the arguments over), and handing the arguments it leaves out to the function, and to the
+    function's resolvers, at their defaults (a resolver receives only what this dump holds)."""
+
+    dropped_defaults: ClassVar[dict[str, Any]] = {}
+
+    def model_dump_one_level(self) -> dict[str, Any]:
+        return {**self.dropped_defaults, **super().model_dump_one_level()}
+
+
 def _strict(tool: Tool, *, dropped: Callable[[str], bool] | None = None) -> Tool:
     """The tool with its argument model made strict, and the published schemas made lean (`schemas`). The
     SDK builds the model from the function's signature; the rules above are ours, applied to its fields.
@@ -152,7 +164,12 @@ def _strict(tool: Tool, *, dropped: Callable[[str], bool] | None = None) -> Tool
             for name, field in lenient.model_fields.items()
             if not dropped(field.alias or name)
         }
-        strict = create_model(lenient.__name__, __base__=_StrictArguments, __module__=lenient.__module__, **kept)
+        strict = create_model(lenient.__name__, __base__=_RemoteArguments, __module__=lenient.__module__, **kept)
+        strict.dropped_defaults = {
+            field.alias or name: field.get_default(call_default_factory=True)
+            for name, field in lenient.model_fields.items()
+            if dropped(field.alias or name)
+        }
     output = tool.fn_metadata.output_schema
     metadata = tool.fn_metadata.model_copy(
         update={"arg_model": strict, "output_schema": lean_output_schema(output) if output else None}

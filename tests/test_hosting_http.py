@@ -1,0 +1,208 @@
+"""The HTTP server through real HTTP (uvicorn on loopback), with the SDK's client in both protocol eras:
+the refusals in front of MCP (401, 421, 403, 413, 429), scopes per tool, nothing of the server's disk, writes
+only when allowed, delete confirmation in stateful and stateless mode, and the audit line of every write."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+from mcp.client.context import ClientRequestContext
+from mcp_types import ElicitRequestParams, ElicitResult, ErrorData
+
+from frontdoor_mcp.hosting.audit import AUDIT_LOGGER
+from frontdoor_mcp.hosting.logs import JsonLinesFormatter
+from frontdoor_mcp.sandbox.runner import RunningSandbox
+from frontdoor_mcp.tools.registry import TOOLS, is_local_file_argument
+from tests.hosting_support import STATE_KEY, Tokens, bearer, http_server, make_tokens, mcp_over_http, options_for
+from tests.support import fresh_lane, make_certificate, ok, sandbox_settings, text_of
+
+pytestmark = pytest.mark.anyio
+
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+}
+MCP_HEADERS = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
+
+
+@pytest.fixture
+def lane(module_sandbox: RunningSandbox) -> RunningSandbox:
+    return fresh_lane(module_sandbox)
+
+
+@pytest.fixture
+def tokens(tmp_path: Path) -> Tokens:
+    return make_tokens(tmp_path)
+
+
+def _serve(lane: RunningSandbox, tmp_path: Path, tokens: Tokens, **options: Any) -> Any:
+    return http_server(sandbox_settings(lane, tmp_path), options_for(tokens, **options))
+
+
+@pytest.fixture
+def url(lane: RunningSandbox, tmp_path: Path, tokens: Tokens) -> Generator[str]:
+    with _serve(lane, tmp_path, tokens) as served:
+        yield served
+
+
+def _accepting(asked: list[str]):
+    async def answer(context: ClientRequestContext, params: ElicitRequestParams) -> ElicitResult | ErrorData:
+        asked.append(params.message)
+        return ElicitResult(action="accept", content={"confirm": True})
+
+    return answer
+
+
+async def test_without_a_valid_token_it_is_401_with_a_challenge(url: str, tokens: Tokens) -> None:
+    async with httpx2.AsyncClient() as client:
+        for token in (None, "garbage", tokens.writer[:-2] + "xx"):
+            response = await client.post(url, headers=bearer(token, **MCP_HEADERS), json=INITIALIZE)
+            assert response.status_code == 401
+            assert response.headers["www-authenticate"].startswith('Bearer error="invalid_token"')
+        accepted = await client.post(url, headers=bearer(tokens.writer, **MCP_HEADERS), json=INITIALIZE)
+    assert accepted.status_code == 200
+
+
+async def test_host_and_origin_are_checked_before_the_token(url: str, tokens: Tokens) -> None:
+    async with httpx2.AsyncClient() as client:
+        rebinding = await client.post(url, headers={**MCP_HEADERS, "host": "evil.example"}, json=INITIALIZE)
+        foreign = await client.post(
+            url, headers=bearer(tokens.writer, origin="https://evil.example", **MCP_HEADERS), json=INITIALIZE
+        )
+        local = await client.post(
+            url, headers=bearer(tokens.writer, origin="http://localhost:3000", **MCP_HEADERS), json=INITIALIZE
+        )
+    assert rebinding.status_code == 421, "a wrong Host is refused even before authentication"
+    assert foreign.status_code == 403
+    assert local.status_code == 200
+
+
+async def test_a_body_past_the_cap_is_413(lane: RunningSandbox, tmp_path: Path, tokens: Tokens) -> None:
+    with _serve(lane, tmp_path, tokens, max_body_bytes=4096) as url:
+        async with httpx2.AsyncClient() as client:
+            response = await client.post(url, headers=bearer(tokens.writer, **MCP_HEADERS), content=b"{" * 5000)
+    assert response.status_code == 413
+
+
+async def test_a_principal_past_its_rate_gets_429_with_retry_after(
+    lane: RunningSandbox, tmp_path: Path, tokens: Tokens
+) -> None:
+    now = [0.0]
+    with http_server(
+        sandbox_settings(lane, tmp_path), options_for(tokens, rate_per_minute=60, rate_burst=2), clock=lambda: now[0]
+    ) as url:
+        async with httpx2.AsyncClient() as client:
+
+            async def post(token: str) -> httpx2.Response:
+                return await client.post(url, headers=bearer(token, **MCP_HEADERS), json=INITIALIZE)
+
+            first, second, third = [await post(tokens.writer) for _ in range(3)]
+            other = await post(tokens.reader)
+            now[0] += 1.0
+            later = await post(tokens.writer)
+    assert [first.status_code, second.status_code] == [200, 200]
+    assert third.status_code == 429 and third.headers["retry-after"] == "1"
+    assert other.status_code == 200, "each principal has its own budget"
+    assert later.status_code == 200
+
+
+async def test_a_reader_sees_no_write_tool_and_cannot_call_one(url: str, tokens: Tokens, every_era: str) -> None:
+    async with mcp_over_http(url, tokens.reader, every_era) as client:
+        listed = {tool.name for tool in (await client.list_tools()).tools}
+        refused = await client.call_tool("delete_client_certificate", {"certificate_id": "cert-1", "confirm": True})
+    scopes = {spec.name: spec.scope for spec in TOOLS}
+    assert listed and all(scopes[name] == "frontdoor:read" for name in listed)
+    assert "list_client_certificates" in listed
+    assert refused.is_error
+    assert "needs the scope frontdoor:write" in text_of(refused) and "(reader)" in text_of(refused)
+
+
+async def test_nothing_of_the_servers_disk_is_offered(url: str, tokens: Tokens, era: str) -> None:
+    async with mcp_over_http(url, tokens.writer, era) as client:
+        tools = (await client.list_tools()).tools
+        prompts = {prompt.name for prompt in (await client.list_prompts()).prompts}
+    names = {tool.name for tool in tools}
+    assert "generate_csr" not in names and "delete_client_certificate" in names
+    local = {spec.name: set(spec.local_arguments) for spec in TOOLS}
+    for tool in tools:
+        arguments = set(tool.input_schema.get("properties", {}))
+        assert not {name for name in arguments if is_local_file_argument(name)}, tool.name
+        assert not arguments & local[tool.name], tool.name
+    assert prompts, "the prompts that need no local file are still offered"
+
+
+async def test_writes_are_off_unless_allowed(lane: RunningSandbox, tmp_path: Path, tokens: Tokens) -> None:
+    with _serve(lane, tmp_path, tokens, allow_writes=False) as url:
+        async with mcp_over_http(url, tokens.writer, "legacy") as client:
+            listed = {tool.name for tool in (await client.list_tools()).tools}
+    read_only = {spec.name for spec in TOOLS if spec.read_only}
+    assert listed and listed <= read_only
+
+
+async def _upload(client: Any) -> str:
+    created = ok(
+        await client.call_tool("upload_client_certificate", {"name": "http", "certificate_pem": make_certificate()})
+    )
+    return str(created["id"])
+
+
+async def test_delete_is_confirmed_by_the_user_in_stateful_mode(url: str, tokens: Tokens, every_era: str) -> None:
+    asked: list[str] = []
+    async with mcp_over_http(url, tokens.writer, every_era, elicitation=_accepting(asked)) as client:
+        cert_id = await _upload(client)
+        deleted = ok(await client.call_tool("delete_client_certificate", {"certificate_id": cert_id}))
+    assert deleted["deleted"] is True and deleted["confirmation"] == "elicitation"
+    assert len(asked) == 1 and cert_id in asked[0]
+
+
+async def test_stateless_asks_in_2026_and_needs_confirm_true_in_2025(
+    lane: RunningSandbox, tmp_path: Path, tokens: Tokens, every_era: str
+) -> None:
+    asked: list[str] = []
+    with _serve(lane, tmp_path, tokens, stateless=True, state_keys=(STATE_KEY,)) as url:
+        async with mcp_over_http(url, tokens.writer, every_era, elicitation=_accepting(asked)) as client:
+            cert_id = await _upload(client)
+            first = ok(await client.call_tool("delete_client_certificate", {"certificate_id": cert_id}))
+            if every_era == "legacy":
+                assert first["deleted"] is False and "confirm=true" in first["how_to_confirm"]
+                first = ok(
+                    await client.call_tool("delete_client_certificate", {"certificate_id": cert_id, "confirm": True})
+                )
+    assert first["deleted"] is True
+    if every_era == "legacy":
+        assert asked == [] and first["confirmation"] == "confirm_argument"
+    else:
+        assert len(asked) == 1 and first["confirmation"] == "elicitation"
+
+
+async def test_each_write_leaves_one_audit_line_and_no_secret(
+    url: str, tokens: Tokens, lane: RunningSandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger=AUDIT_LOGGER)
+    async with mcp_over_http(url, tokens.writer, "legacy") as client:
+        cert_id = await _upload(client)
+        await client.call_tool("list_client_certificates", {})
+        await client.call_tool("delete_client_certificate", {"certificate_id": cert_id, "confirm": True})
+    async with mcp_over_http(url, tokens.reader, "legacy") as client:
+        await client.call_tool("delete_client_certificate", {"certificate_id": cert_id, "confirm": True})
+    records = [record for record in caplog.records if record.name == AUDIT_LOGGER]
+    audits = [getattr(record, "audit") for record in records]  # noqa: B009 (set through `extra`)
+    assert [(a["principal"], a["tool"], a["outcome"]) for a in audits] == [
+        ("writer", "upload_client_certificate", "done"),
+        ("writer", "delete_client_certificate", "done"),
+        ("reader", "delete_client_certificate", "refused-scope"),
+    ]
+    assert all(a["certificate"] == cert_id and a["frontdoor"] == lane.frontdoor_id for a in audits)
+    lines = [JsonLinesFormatter().format(record) for record in records]
+    assert json.loads(lines[1])["audit"]["tool"] == "delete_client_certificate"
+    assert f"principal=writer tool=delete_client_certificate frontdoor={lane.frontdoor_id}" in records[1].getMessage()
+    everything = "\n".join(lines + [record.getMessage() for record in caplog.records])
+    assert tokens.writer not in everything and tokens.reader not in everything

@@ -64,14 +64,15 @@ def audit_once(server: StdioServer, bench: fixture.BenchSandbox, latency_s: floa
     if missing:
         shape = f"its result has no {' or '.join(missing)} (fields: {', '.join(sorted(report)) or 'none'})"
         return AuditRun(elapsed, 0, 0, False, -1, None, traffic, unreadable=shape)
-    undecodable = cast(list[Any], report.get("undecodable") or [])
-    checked = int(report["checked"])
+    undecodable = report.get("undecodable_count")
+    if not isinstance(undecodable, int):  # an older result shape: the list, which the budget may shorten
+        undecodable = len(cast(list[Any], report.get("undecodable") or []))
     return AuditRun(
         elapsed,
-        checked,
+        int(report["checked"]),
         int(report["total_elements"]),
-        bool(report.get("truncated", False)),
-        len(undecodable),
+        bool(report.get("walk_truncated", report.get("truncated", False))),
+        undecodable,
         None,
         traffic,
     )

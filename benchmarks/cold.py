@@ -99,6 +99,16 @@ def rows(cold: ColdSamples) -> list[Row]:
             target=OVER_BARE_TARGET,
         ),
         paired(
+            "cold_start.floor_vs_time",
+            f"for scale: {what}, the SDK's floor (a bare MCPServer, one async tool) against {TIME}: the ratio no "
+            "server built on this SDK goes below",
+            ms(BARE_ASYNC),
+            ms(TIME),
+            "ratio",
+            for_scale=True,
+            subject_is_ours=False,
+        ),
+        paired(
             "memory.idle.vs_time",
             f"peak RSS (VmHWM) after initialize + tools/list ({counted(n, 'process', 'processes')} each)",
             mib(FRONTDOOR),

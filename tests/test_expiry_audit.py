@@ -9,7 +9,7 @@ import httpx2
 import pytest
 from mcp.shared.dispatcher import ProgressFnT
 
-from frontdoor_mcp.api.walk import FETCH_CONCURRENCY
+from frontdoor_mcp.api.concurrency import MAX_CONCURRENCY
 from frontdoor_mcp.app import FrontdoorServer, build_server
 from frontdoor_mcp.sandbox.faults import Fault
 from frontdoor_mcp.sandbox.runner import RunningSandbox
@@ -142,7 +142,7 @@ async def test_certificates_are_read_concurrently_but_bounded(
     server = build_server(sandbox_settings(sandbox, tmp_path), transport=transport)
     async with connect(server, "legacy") as client:
         ok(await client.call_tool("find_expiring_client_certificates", {}))
-    assert 1 < transport.most_in_flight <= FETCH_CONCURRENCY
+    assert 1 < transport.most_in_flight <= MAX_CONCURRENCY
     assert sandbox.faults.count(method="GET", path_contains="/cert-") == FILLERS + len(MIXED), "each read once"
 
 

@@ -42,9 +42,8 @@ def test_latency_delays_then_proceeds(api: httpx2.Client, sandbox: RunningSandbo
     started = time.monotonic()
     assert api.get(LIST).status_code == 200
     assert time.monotonic() - started >= 0.3
-    started = time.monotonic()
+    assert sandbox.faults.faults == []  # times=1: used up, so the next request is not delayed
     assert api.get(LIST).status_code == 200
-    assert time.monotonic() - started < 0.3  # times=1: used up
 
 
 @pytest.mark.parametrize(

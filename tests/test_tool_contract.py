@@ -1,23 +1,29 @@
-"""The tool contract: every tool annotated and described, `tools/list` snapshotted, the README in step."""
+"""The tool contract: every tool annotated and described, the catalog `tools/list` is served from equal to what
+the code builds (one file per tool, so a schema change shows in review), the README in step."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from mcp.server.mcpserver import MCPServer
 from mcp_types import Tool, ToolAnnotations
 
 from frontdoor_mcp.app import FrontdoorServer
+from frontdoor_mcp.tools.catalog import CATALOG_DIR
+from frontdoor_mcp.tools.registry import TOOLS, built_tool
 from tests.support import connect
 
 pytestmark = pytest.mark.anyio
 
 ROOT = Path(__file__).resolve().parent.parent
-SNAPSHOTS = ROOT / "tests" / "snapshots" / "tools"
+CATALOG = CATALOG_DIR
 EXPECTED_TOOLS = {
     "list_client_certificates",
     "get_client_certificate",
@@ -85,29 +91,33 @@ def _snapshot_of(tool: Tool) -> dict[str, Any]:
     return tool.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-async def test_tools_list_matches_the_snapshots(server: FrontdoorServer) -> None:
-    """A schema change must be seen in review: one file per tool, so the diff shows which tool changed.
-    Regenerate with UPDATE_SNAPSHOTS=1 and commit the diff. Under CI a missing snapshot fails (never written)."""
-    tools = {tool.name: _snapshot_of(tool) for tool in await _tools(server)}
+async def test_the_catalog_is_what_the_code_builds() -> None:
+    """What a server lists is read from the catalog; here each tool is built from its code, as the SDK would
+    serve it, and compared with its file. Regenerate with UPDATE_SNAPSHOTS=1 and commit the diff (review it:
+    it is what every client's model reads). Under CI a missing file fails (never written)."""
+    built = MCPServer("catalog", tools=[built_tool(spec) for spec in TOOLS])
+    tools = {tool.name: _snapshot_of(tool) for tool in await built.list_tools()}
     updating = os.environ.get("UPDATE_SNAPSHOTS") == "1"
     if updating:
-        for stale in set(SNAPSHOTS.glob("*.json")) - {SNAPSHOTS / f"{name}.json" for name in tools}:
+        for stale in set(CATALOG.glob("*.json")) - {CATALOG / f"{name}.json" for name in tools}:
             stale.unlink()
     problems: list[str] = []
     for name, current in sorted(tools.items()):
-        path = SNAPSHOTS / f"{name}.json"
+        path = CATALOG / f"{name}.json"
         if updating or (not path.exists() and not os.environ.get("CI")):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(current, indent=2, sort_keys=True) + "\n")
             if not updating:
-                problems.append(f"{name}: no snapshot; one was written, review and commit it")
+                problems.append(f"{name}: was not in the catalog; its file was written, review and commit it")
             continue
         if not path.exists():
-            problems.append(f"{name}: no snapshot (run UPDATE_SNAPSHOTS=1 uv run pytest {Path(__file__).name})")
+            problems.append(f"{name}: not in the catalog (run UPDATE_SNAPSHOTS=1 uv run pytest {Path(__file__).name})")
         elif json.loads(path.read_text()) != current:
-            problems.append(f"{name}: tools/list changed (run UPDATE_SNAPSHOTS=1 uv run pytest and review the diff)")
-    stale = sorted(path.stem for path in SNAPSHOTS.glob("*.json") if path.stem not in tools)
-    problems.extend(f"{name}: a snapshot of a tool the server no longer has" for name in stale)
+            problems.append(
+                f"{name}: the code changed its schema (run UPDATE_SNAPSHOTS=1 uv run pytest and review the diff)"
+            )
+    stale = sorted(path.stem for path in CATALOG.glob("*.json") if path.stem not in tools)
+    problems.extend(f"{name}: in the catalog, but the server no longer has it" for name in stale)
     assert not problems, "\n".join(problems)
 
 
@@ -141,3 +151,27 @@ async def test_tools_list_stays_within_its_budget(server: FrontdoorServer, read_
     for tool in tools:
         description = tool.description or ""
         assert description == description.strip() and "\n    " not in description, "dedented"
+
+
+def test_starting_a_server_and_listing_its_tools_builds_and_imports_none_of_them() -> None:
+    """Start-up time is part of the product: `initialize` and `tools/list` are answered from the catalog, and
+    a tool's module, its argument model and the certificate code load when a tool is first called."""
+    code = """
+import sys, anyio
+from mcp import Client
+from frontdoor_mcp.app import build_server
+from frontdoor_mcp.config import load_settings
+
+server = build_server(load_settings(env={"NETFOUNDRY_API_TOKEN": "t"}))
+
+async def main():
+    async with Client(server) as client:
+        assert len((await client.list_tools()).tools) > 10
+anyio.run(main)
+heavy = ("frontdoor_mcp.tools.", "frontdoor_mcp.pki", "cryptography.x509")
+print(" ".join(sorted(m for m in sys.modules if m.startswith(heavy))))
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    allowed = {"frontdoor_mcp.tools.annotations", "frontdoor_mcp.tools.catalog", "frontdoor_mcp.tools.registry"}
+    allowed |= {"frontdoor_mcp.tools.resources", "frontdoor_mcp.tools.state"}
+    assert set(result.stdout.split()) <= allowed, result.stdout

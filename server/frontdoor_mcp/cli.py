@@ -184,7 +184,7 @@ def warn_if_no_credential(settings: Settings) -> None:
 
         logging.getLogger("frontdoor_mcp").warning(
             "no API credential is configured: the API tools will refuse without sending anything until one of "
-            "%s is set; generate_csr and inspect_certificate work.",
+            "%s is set; inspect_certificate and redeem_certificate_request_token work (and, over stdio, generate_csr).",
             CREDENTIAL_LOCATIONS,
         )
 

@@ -8,7 +8,7 @@ PEM, a key or a token. Here a failure names the argument and the rule it broke, 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final, cast
 
 from mcp.server.context import CallNext, HandlerResult, ServerMiddleware, ServerRequestContext
@@ -48,14 +48,14 @@ def argument_error_message(tool: str, problems: list[str]) -> str:
 class ArgumentGate(ServerMiddleware[Any]):
     """Refuses a `tools/call` whose arguments its tool would refuse, with our wording; passes everything else."""
 
-    def __init__(self, tools: Mapping[str, Tool]) -> None:
-        self._tools = dict(tools)
+    def __init__(self, tool_named: Callable[[str], Tool | None]) -> None:
+        self._tool_named = tool_named
 
     async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
         if ctx.method == "tools/call" and ctx.params is not None:
             name: object = ctx.params.get("name")
             arguments: object = ctx.params.get("arguments") or {}
-            tool = self._tools.get(name) if isinstance(name, str) else None
+            tool = self._tool_named(name) if isinstance(name, str) else None
             if tool is not None and isinstance(arguments, Mapping):
                 given = cast(Mapping[str, Any], arguments)
                 problems = argument_problems(tool.fn_metadata.arg_model, given)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
+from frontdoor_mcp.api.concurrency import AdaptiveConcurrency, AnswerObserver
 from frontdoor_mcp.api.errors import (
     ConnectionLost,
     FrontdoorError,
@@ -22,10 +23,18 @@ from frontdoor_mcp.api.errors import (
     UnexpectedResponse,
 )
 from frontdoor_mcp.api.http import ApiHttp
-from frontdoor_mcp.api.models import Certificate, CertificateSummary, CreatedCertificate, Deleted, Page, parse_page
-from frontdoor_mcp.api.parsing import parsed
+from frontdoor_mcp.api.models import (
+    Certificate,
+    CertificateSummary,
+    CreatedCertificate,
+    Deleted,
+    Page,
+    page_from_json,
+    parse_page,
+)
+from frontdoor_mcp.api.parsing import parsed, parsed_answer
 from frontdoor_mcp.api.paths import Paths
-from frontdoor_mcp.api.walk import ALL_PAGES_CONCURRENCY, ProgressCallback, fetch_each, walk_pages
+from frontdoor_mcp.api.walk import ALL_PAGES_CONCURRENCY, ProgressCallback, Selection, fetch_each, walk_into
 from frontdoor_mcp.rules import WALK_MAX_ITEMS, SortOrder
 
 ALL_PAGES_SIZE: Final = 2000
@@ -66,13 +75,21 @@ class CertificatesApi:
         params: dict[str, str] = {"page": str(page), "size": str(size)}
         if sort is not None:
             params["sort"] = sort
-        status, body = await self._http.call(call, params=params)
-        return parsed(call, status, body, lambda data: parse_page(data, CertificateSummary), "list")
+        answer = await self._http.call_for_json(call, params=params)
+        return parsed_answer(
+            answer,
+            lambda body: page_from_json(body, CertificateSummary),
+            lambda data: parse_page(data, CertificateSummary),
+            "list",
+        )
 
-    async def get(self, frontdoor_id: str, certificate_id: str) -> Certificate:
+    async def get(
+        self, frontdoor_id: str, certificate_id: str, *, observe: AnswerObserver | None = None
+    ) -> Certificate:
+        """One certificate with its PEM. `observe` is told of every answer (see `get_each`)."""
         call = self._paths.certificate("GET", frontdoor_id, certificate_id)
-        status, body = await self._http.call(call)
-        return parsed(call, status, body, Certificate.model_validate, "certificate")
+        answer = await self._http.call_for_json(call, observe=observe)
+        return parsed_answer(answer, Certificate.model_validate_json, Certificate.model_validate, "certificate")
 
     async def create(self, frontdoor_id: str, name: str, value: str) -> Created:
         """POST once. If the answer is lost after the request may have arrived, look for a certificate of
@@ -148,26 +165,54 @@ class CertificatesApi:
         on_progress: ProgressCallback | None = None,
     ) -> tuple[list[CertificateSummary], int]:
         """Every certificate (summaries), and the total the API reported."""
+        selection, total = await self.walk(
+            frontdoor_id,
+            max_items=max_items,
+            sort=sort,
+            page_size=page_size,
+            concurrency=concurrency,
+            on_progress=on_progress,
+        )
+        return selection.items, total
+
+    async def walk(
+        self,
+        frontdoor_id: str,
+        *,
+        match: Callable[[CertificateSummary], bool] | None = None,
+        keep: int | None = None,
+        max_items: int | None = None,
+        sort: SortOrder | None = None,
+        page_size: int = ALL_PAGES_SIZE,
+        concurrency: int = ALL_PAGES_CONCURRENCY,
+        on_progress: ProgressCallback | None = None,
+    ) -> tuple[Selection[CertificateSummary], int]:
+        """Every page of the certificates (the first `max_items` certificates at most): those that `match`
+        counted, the first `keep` of them kept (see `Selection`); and the total the API reported. Pages are
+        asked `page_size` large; the size the API really uses is read from the first."""
 
         async def page(number: int) -> Page[CertificateSummary]:
             return await self.list(frontdoor_id, page=number, size=page_size, sort=sort)
 
-        return await walk_pages(
-            page, key=lambda item: item.id, concurrency=concurrency, max_items=max_items, on_progress=on_progress
-        )
+        selection = Selection(_summary_id, match=match, keep=keep, max_read=max_items)
+        total = await walk_into(page, selection, concurrency=concurrency, on_progress=on_progress)
+        return selection, total
 
     async def get_each(
         self,
         frontdoor_id: str,
         certificate_ids: list[str],
         on_each: Callable[[str, Certificate | FrontdoorError], Awaitable[None]],
+        *,
+        concurrency: AdaptiveConcurrency | None = None,
     ) -> None:
-        """Read each certificate concurrently (bounded), handing every outcome to `on_each` as it comes."""
+        """Read each certificate concurrently, as many at once as the API answers well (`concurrency`, by
+        default a fresh `AdaptiveConcurrency`), handing every outcome to `on_each` as it comes."""
 
-        async def one(certificate_id: str) -> Certificate:
-            return await self.get(frontdoor_id, certificate_id)
+        async def one(certificate_id: str, observe: AnswerObserver) -> Certificate:
+            return await self.get(frontdoor_id, certificate_id, observe=observe)
 
-        await fetch_each(certificate_ids, one, on_each)
+        await fetch_each(certificate_ids, one, on_each, concurrency=concurrency)
 
     # Recovery -----------------------------------------------------------------------------------------
 
@@ -194,6 +239,10 @@ class CertificatesApi:
             if abs(created - started) <= RECOVERY_WINDOW:
                 found.append(CreatedCertificate.model_validate(item.model_dump(by_alias=True)))
         return found
+
+
+def _summary_id(summary: CertificateSummary) -> str:
+    return summary.id
 
 
 def outcome_unknown(failure: FrontdoorError) -> bool:

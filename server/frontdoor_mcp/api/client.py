@@ -1,17 +1,24 @@
 """The async client of the Frontdoor API (no MCP in this layer): one connection pool, one sub-client per
-resource. Every path is built from validated ids (`paths`); `ApiHttp` sends it."""
+resource. Every path is built from validated ids (`paths`); `ApiHttp` sends it.
+
+Each sub-client (and its wire models) is imported on first use: a server starts, and answers `initialize`
+and `tools/list`, without loading what no call has needed yet.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Unpack
+from functools import cached_property
+from typing import TYPE_CHECKING, Unpack
 
 from frontdoor_mcp.api.auth import Credential
-from frontdoor_mcp.api.certificates import CertificatesApi
 from frontdoor_mcp.api.http import ApiHttp, HttpOptions
 from frontdoor_mcp.api.paths import Paths
-from frontdoor_mcp.api.shares import SharesApi
-from frontdoor_mcp.api.tokens import TokensApi
+
+if TYPE_CHECKING:
+    from frontdoor_mcp.api.certificates import CertificatesApi
+    from frontdoor_mcp.api.shares import SharesApi
+    from frontdoor_mcp.api.tokens import TokensApi
 
 
 class FrontdoorClient:
@@ -19,10 +26,25 @@ class FrontdoorClient:
         self._http = ApiHttp(base_url, credential, **options)
         self.base_url = self._http.base_url
         self.credential = credential
-        paths = Paths(self._http.base_path)
-        self.certificates = CertificatesApi(self._http, paths)
-        self.tokens = TokensApi(self._http, paths)
-        self.shares = SharesApi(self._http, paths)
+        self._paths = Paths(self._http.base_path)
+
+    @cached_property
+    def certificates(self) -> CertificatesApi:
+        from frontdoor_mcp.api.certificates import CertificatesApi
+
+        return CertificatesApi(self._http, self._paths)
+
+    @cached_property
+    def tokens(self) -> TokensApi:
+        from frontdoor_mcp.api.tokens import TokensApi
+
+        return TokensApi(self._http, self._paths)
+
+    @cached_property
+    def shares(self) -> SharesApi:
+        from frontdoor_mcp.api.shares import SharesApi
+
+        return SharesApi(self._http, self._paths)
 
     @property
     def last_server_date(self) -> datetime | None:

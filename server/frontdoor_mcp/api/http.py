@@ -8,6 +8,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, TypedDict
 from urllib.parse import urlsplit
@@ -17,6 +18,7 @@ import httpx2
 
 from frontdoor_mcp import __version__
 from frontdoor_mcp.api.auth import Credential
+from frontdoor_mcp.api.concurrency import MAX_CONCURRENCY, AnswerObserver
 from frontdoor_mcp.api.errors import (
     ApiCall,
     ConnectFailure,
@@ -119,6 +121,28 @@ def validate_api_url(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
 
 
+@dataclass(frozen=True)
+class JsonAnswer:
+    """A success answer whose JSON body is still bytes: a caller may validate it straight into a model, or
+    `decoded()` it, with the same checks and failures as `ApiHttp.call`."""
+
+    call: ApiCall
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    @property
+    def plain_json(self) -> bool:
+        """Whether the body may be read as JSON as it is (not an HTML page, not a bodiless DELETE answer):
+        when not, `decoded()` says what it is."""
+        return "html" not in self.headers.get("content-type", "").lower() and (
+            self.call.method != "DELETE" or bool(self.body.strip())
+        )
+
+    def decoded(self) -> Any:
+        return _decode_json(self.call, self.status, self.headers, self.body)
+
+
 class HttpOptions(TypedDict, total=False):
     """How requests are sent; tests replace the network (`transport`) and the waiting (`sleep`)."""
 
@@ -171,6 +195,9 @@ class ApiHttp:
                 follow_redirects=False,
                 headers={"User-Agent": f"frontdoor-mcp/{__version__}", "Accept": self._accept},
                 trust_env=False,
+                # As many kept-alive connections as requests may be in flight: with fewer (httpx2 keeps 20), the
+                # rest are closed after each answer and opened again for the next request.
+                limits=httpx2.Limits(max_connections=100, max_keepalive_connections=MAX_CONCURRENCY),
             )
         return self._http
 
@@ -199,10 +226,29 @@ class ApiHttp:
         params: Mapping[str, str] | None = None,
         json_body: dict[str, Any] | None = None,
         authenticated: bool = True,
+        observe: AnswerObserver | None = None,
     ) -> tuple[int, Any]:
         """Send, retrying idempotent methods on transient failures; return the status and the decoded JSON
         body (None for an empty answer to a DELETE). `url_path` is the real path when `call.path` is a masked
-        one (a secret in the URL). `authenticated=False` sends no credentials at all (token redemption)."""
+        one (a secret in the URL). `authenticated=False` sends no credentials at all (token redemption).
+        `observe` is told of every answer, retried ones included."""
+        answer = await self.call_for_json(
+            call, url_path=url_path, params=params, json_body=json_body, authenticated=authenticated, observe=observe
+        )
+        return answer.status, answer.decoded()
+
+    async def call_for_json(
+        self,
+        call: ApiCall,
+        *,
+        url_path: str | None = None,
+        params: Mapping[str, str] | None = None,
+        json_body: dict[str, Any] | None = None,
+        authenticated: bool = True,
+        observe: AnswerObserver | None = None,
+    ) -> JsonAnswer:
+        """`call`, leaving the success answer's body undecoded: a large list page is validated from its bytes
+        into models directly, without a dict of every item on the way."""
         if authenticated and self.credential is None:
             raise NoCredential(call)
         url = self.url(url_path or call.path)
@@ -219,8 +265,10 @@ class ApiHttp:
                 answer_lost = answer_lost or isinstance(failure, ConnectionLost)
                 await self._sleep(delay)
                 continue
+            if status < 400 and observe is not None:
+                observe(status, None)
             if status < 300:
-                return status, _decode_json(call, status, headers, body)
+                return JsonAnswer(call, status, headers, body)
             if status < 400:
                 raise UnexpectedResponse(call, status, "a redirect, which is not followed")
             error = error_from_response(
@@ -231,6 +279,8 @@ class ApiHttp:
                 secrets=self.credential.secret_values() if self.credential is not None else (),
             )
             error.after_lost_answer = answer_lost
+            if observe is not None:
+                observe(status, error.retry_after)
             delay = None
             if call.method in IDEMPOTENT_METHODS and status in RETRYABLE_STATUSES:
                 delay = self._retry.delay_for(attempt, error.retry_after)

@@ -26,7 +26,11 @@ def _shown_as_data(limit: int) -> BeforeValidator:
     structured results and the text carry the same safe value."""
 
     def clean(value: Any) -> Any:
-        return cap_text(value, limit) if isinstance(value, str) else value
+        if not isinstance(value, str):
+            return value
+        if len(value) <= limit and value.isprintable():
+            return value  # the usual case, decided without a call: nothing to escape, nothing to cut
+        return cap_text(value, limit)
 
     return BeforeValidator(clean)
 
@@ -124,6 +128,30 @@ def parse_page(data: Any, item_model: type[ItemT]) -> Page[ItemT]:
     return Page(content, pageable.page_number, pageable.page_size, plain.total_elements, plain.total_pages or 0)
 
 
+def page_from_json(body: bytes, item_model: type[ItemT]) -> Page[ItemT]:
+    """`parse_page` straight from the answer's bytes: one pass, no dict of every item on the way, and repeated
+    strings (the frontdoor id, the creator) shared. Raises ValueError (or a pydantic ValidationError) wherever
+    it cannot settle the page exactly as `parse_page` would, so that the caller falls back to `parse_page`,
+    which says what is wrong; for every answer it reads, the page is the one `parse_page` gives."""
+    envelope = cast(_EitherPage[ItemT], _either_page(item_model).model_validate_json(body))
+    given = envelope.model_fields_set
+    if "embedded_by_name" in given:
+        raise ValueError("an `embedded` key")
+    if "hal_embedded" in given or ("page" in given and "content" not in given):
+        if envelope.page is None or ("hal_embedded" in given and envelope.hal_embedded is None):
+            raise ValueError("not the HAL shape")
+        found = [item for resources in (envelope.hal_embedded or {}).values() for item in resources]
+        hal = envelope.page
+        return Page(found, hal.number, hal.size, hal.total_elements, hal.total_pages)
+    content = envelope.content
+    if content is None:
+        raise ValueError("not the guide's shape")
+    if envelope.total_elements is None:
+        return Page(content, 0, len(content), len(content), 1 if content else 0)
+    pageable = envelope.pageable or _PlainPageable()
+    return Page(content, pageable.page_number, pageable.page_size, envelope.total_elements, envelope.total_pages or 0)
+
+
 class _PlainPageable(WireModel):
     page_number: int = Field(default=0, ge=0, alias="pageNumber")
     page_size: int = Field(default=0, ge=0, alias="pageSize")
@@ -146,3 +174,27 @@ class _HalPage(WireModel):
 class _HalEnvelope(WireModel):
     embedded: dict[str, list[Any]] = Field(default_factory=dict, alias="_embedded")
     page: _HalPage
+
+
+class _EitherPage(WireModel, Generic[ItemT]):
+    """Every field of both page shapes, optional, under exactly the keys the two envelopes accept (no field
+    names beside them): which shape it is is decided from the keys given, by the same rules as `parse_page`.
+    Items are validated against their model as the bytes are read."""
+
+    model_config = ConfigDict(populate_by_name=False)
+
+    content: list[ItemT] | None = None
+    pageable: _PlainPageable | None = None
+    total_elements: int | None = Field(
+        default=None, ge=0, validation_alias=AliasChoices("totalElements", "total_elements")
+    )
+    total_pages: int | None = Field(default=None, ge=0, validation_alias=AliasChoices("totalPages", "total_pages"))
+    hal_embedded: dict[str, list[ItemT]] | None = Field(default=None, validation_alias="_embedded")
+    embedded_by_name: Any = Field(default=None, validation_alias="embedded")
+    """The HAL envelope also takes `embedded` for `_embedded`, which this one does not settle: `parse_page` does."""
+    page: _HalPage | None = None
+
+
+@functools.cache
+def _either_page(item_model: type[WireModel]) -> type[_EitherPage[Any]]:
+    return _EitherPage[item_model]  # pyright: ignore[reportInvalidTypeForm]  # a model chosen at run time

@@ -24,7 +24,7 @@ from frontdoor_mcp.sandbox.responses import (
     json_response,
     not_found,
     one_response,
-    page_response,
+    rendered_page_response,
 )
 from frontdoor_mcp.sandbox.rows import CertificateRow
 from frontdoor_mcp.sandbox.validation import (
@@ -73,9 +73,8 @@ class CertificateRoutes(Gate):
         collection_url = certificates_url(request, call.frontdoor_id)
 
         def rendered_page() -> Response:
-            rows, total = self.store.list_certificates(call.frontdoor_id, orders, page * size, size)
-            items = [summary_json(row) for row in rows]
-            return page_response(
+            items, total = self.store.list_certificate_summaries(call.frontdoor_id, orders, page * size, size)
+            return rendered_page_response(
                 call.rep,
                 items,
                 total,

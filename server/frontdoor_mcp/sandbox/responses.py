@@ -8,6 +8,7 @@ looks on the wire. (The `Date` header is stamped by the fault middleware, which 
 from __future__ import annotations
 
 import functools
+import json
 import math
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -160,25 +161,63 @@ def page_response(
 ) -> Response:
     """One page: Spring Data's Page as JSON, or PagedModel as HAL (items under `_embedded.<hal_key>`, each
     with its self link `<collection_url>/<id>`). `filters` are query parameters the page links keep."""
+    rendered = [(str(item["id"]), _json_text(item)) for item in items]
+    return rendered_page_response(
+        rep,
+        rendered,
+        total,
+        page=page,
+        size=size,
+        orders=orders,
+        collection_url=collection_url,
+        hal_key=hal_key,
+        filters=filters,
+    )
+
+
+def rendered_page_response(
+    rep: Representation,
+    items: Sequence[tuple[str, str]],
+    total: int,
+    *,
+    page: int,
+    size: int,
+    orders: Sequence[tuple[str, bool]],
+    collection_url: str,
+    hal_key: str,
+    filters: Sequence[tuple[str, str]] = (),
+) -> Response:
+    """`page_response` for items already rendered, each `(id, JSON object text)`: the page is assembled as
+    text around them, so a large page is never a tree of Python objects."""
     total_pages = math.ceil(total / size)
     if rep == "json":
-        return json_response(
-            200,
-            {
-                "content": items,
-                "pageable": {"pageNumber": page, "pageSize": size},
-                "totalElements": total,
-                "totalPages": total_pages,
-            },
+        pageable = _json_text({"pageNumber": page, "pageSize": size})
+        body = (
+            f'{{"content":[{",".join(text for _, text in items)}],"pageable":{pageable},'
+            f'"totalElements":{total},"totalPages":{total_pages}}}'
         )
-    body: Json = {}
+        return Response(body.encode(), 200, media_type=JSON_MEDIA)
+    parts: list[str] = []
     if items:
         # Spring HATEOAS serialises `_embedded` with NON_EMPTY: an empty page has no `_embedded` at all.
-        embedded = [{**item, "_links": {"self": {"href": f"{collection_url}/{item['id']}"}}} for item in items]
-        body["_embedded"] = {hal_key: embedded}
-    body["_links"] = _page_links(collection_url, page, size, orders, total_pages, filters)
-    body["page"] = {"size": size, "totalElements": total, "totalPages": total_pages, "number": page}
-    return json_response(200, body, media=HAL_MEDIA)
+        embedded = ",".join(_with_self_link(text, f"{collection_url}/{item_id}") for item_id, text in items)
+        parts.append(f'"_embedded":{{{_json_text(hal_key)}:[{embedded}]}}')
+    parts.append(f'"_links":{_json_text(_page_links(collection_url, page, size, orders, total_pages, filters))}')
+    page_info = {"size": size, "totalElements": total, "totalPages": total_pages, "number": page}
+    parts.append(f'"page":{_json_text(page_info)}')
+    return Response(f"{{{','.join(parts)}}}".encode(), 200, media_type=HAL_MEDIA)
+
+
+def _json_text(value: object) -> str:
+    """JSON as Starlette's JSONResponse writes it (compact, UTF-8 as is, no NaN)."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def _with_self_link(item_text: str, href: str) -> str:
+    """An item's JSON object text with HAL's `_links.self` as its last member."""
+    if not (item_text.startswith("{") and item_text.endswith("}") and len(item_text) > 2):
+        raise ValueError("a page item must be a non-empty JSON object")
+    return f'{item_text[:-1]},"_links":{{"self":{{"href":{_json_text(href)}}}}}}}'
 
 
 def _page_links(

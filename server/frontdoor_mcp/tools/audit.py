@@ -14,7 +14,7 @@ from frontdoor_mcp.api.ids import InvalidIdError, validate_certificate_id
 from frontdoor_mcp.api.models import Certificate
 from frontdoor_mcp.rules import RESULT_BUDGET_BYTES, WALK_MAX_ITEMS
 from frontdoor_mcp.tools.arguments import FrontdoorIdArg
-from frontdoor_mcp.tools.budget import LINES_IN_TEXT, items_that_fit, room_for_items, trimmed_to_budget
+from frontdoor_mcp.tools.budget import LINES_IN_TEXT, trimmed_to_budget
 from frontdoor_mcp.tools.messages import api_errors
 from frontdoor_mcp.tools.respond import Answer, respond, shown, shown_id
 from frontdoor_mcp.tools.share_usage import ShareRef, read_share_usage
@@ -136,9 +136,7 @@ async def audit_expiry(
         )
         return report, _report_text(report)
 
-    envelope, _ = render([])
-    first_guess = ranked[: items_that_fit(ranked, room_for_items(envelope, budget))]
-    report, text = trimmed_to_budget(first_guess, render, budget)
+    report, text = trimmed_to_budget(ranked, render, budget)
     assert isinstance(report, ExpiryReport)
     return Answer(report, text)
 

@@ -7,7 +7,7 @@ API's order, or the most urgent first), the totals of everything, and a sentence
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Final, TypeVar
 
 from pydantic import BaseModel
@@ -25,14 +25,29 @@ def json_size(model: BaseModel) -> int:
     return len(model.model_dump_json(by_alias=True).encode("utf-8"))
 
 
-def items_that_fit(items: Sequence[BaseModel], room: int) -> int:
-    """How many of `items`, from the first, fit in `room` bytes of JSON (with the commas between them)."""
+def item_sizes_within(items: Iterable[BaseModel], room: int) -> list[int]:
+    """The JSON sizes (with the comma after each) of the first of `items` that fit in `room` bytes together:
+    each item is serialised once, and none past the first that does not fit."""
+    sizes: list[int] = []
     used = 0
-    for count, item in enumerate(items):
-        used += json_size(item) + 1
+    for item in items:
+        size = json_size(item) + 1
+        used += size
         if used > room:
-            return count
-    return len(items)
+            break
+        sizes.append(size)
+    return sizes
+
+
+def items_that_fit(items: Iterable[BaseModel], room: int) -> int:
+    """How many of `items`, from the first, fit in `room` bytes of JSON (with the commas between them)."""
+    return len(item_sizes_within(items, room))
+
+
+def most_that_could_fit(smallest: BaseModel, budget: int = RESULT_BUDGET_BYTES) -> int:
+    """More items than could ever fit in `budget`, given the `smallest` an item can be (its fields empty):
+    what is past this many need not even be shaped into result items."""
+    return budget // (json_size(smallest) + 1) + 1
 
 
 def room_for_items(envelope: BaseModel, budget: int = RESULT_BUDGET_BYTES) -> int:
@@ -47,13 +62,19 @@ def result_size(text: str, structured: BaseModel) -> int:
 
 
 def trimmed_to_budget(
-    items: list[ItemT], render: Callable[[list[ItemT]], tuple[BaseModel, str]], budget: int = RESULT_BUDGET_BYTES
+    items: Sequence[ItemT], render: Callable[[list[ItemT]], tuple[BaseModel, str]], budget: int = RESULT_BUDGET_BYTES
 ) -> tuple[BaseModel, str]:
-    """The result of the longest prefix of `items` whose rendering (structured result and text) fits `budget`.
-    Starts from an estimate and checks the real size, so the budget holds whatever the text turns out to be."""
-    result, text = render(items)
-    count = len(items)
-    while result_size(text, result) > budget and count > 0:
-        count = count * 9 // 10
-        result, text = render(items[:count])
+    """The result of the first `items` that fit `budget` (structured result and text): as many as fit in the
+    room the envelope and the text reserve leave, fewer when the real size says so. Linear in what fits: each
+    item is serialised once, and only as far as the room goes; the result is rendered once, or again (dropping
+    as many items as the overflow) when the text turned out larger than its reserve."""
+    envelope, _ = render([])
+    sizes = item_sizes_within(items, room_for_items(envelope, budget))
+    count = len(sizes)
+    result, text = render(list(items[:count]))
+    while (excess := result_size(text, result) - budget) > 0 and count > 0:
+        while count > 0 and excess > 0:
+            count -= 1
+            excess -= sizes[count]
+        result, text = render(list(items[:count]))
     return result, text

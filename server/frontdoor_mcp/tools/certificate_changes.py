@@ -42,7 +42,7 @@ from frontdoor_mcp.tools.share_usage import (
     ShareRef,
     ShareUsage,
     active_shares_warning,
-    read_share_usage,
+    certificate_and_share_usage,
     shares_in_words,
 )
 from frontdoor_mcp.tools.state import AppState, ContextReporter, Reporter, app_state
@@ -99,8 +99,10 @@ async def find_change_target(
         raise ToolError("Nothing to update: give name, or certificate_pem / certificate_path, or both.")
     new = checked_certificate(certificate_pem, certificate_path) if given_pem or pem_required else None
     with api_errors(state):
-        current = await state.client.certificates.get(frontdoor, certificate_id)
-    shares = await read_share_usage(state, frontdoor) if new is not None else None
+        if new is None:  # a rename: no trust changes, no shares to name
+            current, shares = await state.client.certificates.get(frontdoor, certificate_id), None
+        else:
+            current, shares = await certificate_and_share_usage(state, frontdoor, certificate_id)
     return ChangeTarget(frontdoor, current, new, shares)
 
 

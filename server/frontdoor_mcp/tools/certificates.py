@@ -14,12 +14,12 @@ from pydantic import Field, StringConstraints, WithJsonSchema
 from frontdoor_mcp.api.models import CertificateSummary
 from frontdoor_mcp.rules import NAME_MAX_CHARS, RESULT_BUDGET_BYTES, WALK_MAX_ITEMS, SortOrder
 from frontdoor_mcp.tools.arguments import CertificateIdArg, FrontdoorIdArg, PageArg, SizeArg, SortArg
-from frontdoor_mcp.tools.budget import LINES_IN_TEXT, items_that_fit, room_for_items, trimmed_to_budget
+from frontdoor_mcp.tools.budget import LINES_IN_TEXT, most_that_could_fit, trimmed_to_budget
 from frontdoor_mcp.tools.messages import api_errors
 from frontdoor_mcp.tools.records import item_of, record_of, record_text
 from frontdoor_mcp.tools.respond import Answer, respond, shown, shown_id
 from frontdoor_mcp.tools.results import CertificateItem, CertificateList, CertificateRecord
-from frontdoor_mcp.tools.share_usage import read_share_usage, shares_in_words
+from frontdoor_mcp.tools.share_usage import certificate_and_share_usage, shares_in_words
 from frontdoor_mcp.tools.state import AppState, ContextReporter, Reporter, app_state
 
 HOW_TO_NARROW: Final = (
@@ -117,13 +117,21 @@ async def list_certificates(
         async def progress(done: int, total: int) -> None:
             await reporter.progress(done, total, f"read {done} of {total} pages")
 
-        walked, total = await state.client.certificates.list_all(
-            frontdoor, sort=sort, max_items=WALK_MAX_ITEMS, on_progress=progress
+        # The walk counts every certificate that matches, but keeps only as many as could ever fit in the result:
+        # the rest are dropped page by page, never all held at once, never shaped or serialised.
+        selection, total = await state.client.certificates.walk(
+            frontdoor,
+            match=narrowing.keeps if narrowing else None,
+            keep=most_that_could_fit(CertificateItem(id="", name=""), budget),  # no item is smaller than this
+            max_items=WALK_MAX_ITEMS,
+            sort=sort,
+            on_progress=progress,
         )
-    matching = [item_of(summary) for summary in walked if narrowing.keeps(summary)]
+    read, matching = selection.read, selection.matched
+    candidates = [item_of(summary) for summary in selection.items]
 
     def render(items: list[CertificateItem]) -> tuple[CertificateList, str]:
-        cut = len(items) < len(matching)
+        cut = len(items) < matching
         result = CertificateList(
             frontdoor_id=frontdoor,
             items=items,
@@ -132,16 +140,14 @@ async def list_certificates(
             next_page=None,
             total_elements=total,
             total_pages=None,
-            matching=len(matching),
+            matching=matching,
             truncated=cut,
-            how_to_narrow=HOW_TO_NARROW if cut or total > len(walked) else None,
+            how_to_narrow=HOW_TO_NARROW if cut or total > read else None,
         )
-        return result, list_text(result, narrowing, walked=len(walked))
+        return result, list_text(result, narrowing, walked=read)
 
-    envelope, _ = render([])
-    first_guess = matching[: items_that_fit(matching, room_for_items(envelope, budget))]
-    result, text = trimmed_to_budget(first_guess, render, budget)
-    await reporter.log("info", f"Read {len(walked)} client certificates of frontdoor {frontdoor}.")
+    result, text = trimmed_to_budget(candidates, render, budget)
+    await reporter.log("info", f"Read {read} client certificates of frontdoor {frontdoor}.")
     assert isinstance(result, CertificateList)
     return Answer(result, text)
 
@@ -151,8 +157,7 @@ async def get_certificate(
 ) -> Answer[CertificateRecord]:
     frontdoor = state.frontdoor(frontdoor_id)
     with api_errors(state):
-        certificate = await state.client.certificates.get(frontdoor, certificate_id)
-    usage = await read_share_usage(state, frontdoor)
+        certificate, usage = await certificate_and_share_usage(state, frontdoor, certificate_id)
     record = record_of(certificate)
     record.used_by_shares = usage.using(certificate.id)
     text = record_text("Client certificate", record, with_pem=True)

@@ -20,7 +20,7 @@ from frontdoor_mcp.tools.share_usage import (
     ShareRef,
     ShareUsage,
     active_shares_warning,
-    read_share_usage,
+    certificate_and_share_usage,
     shares_in_words,
 )
 from frontdoor_mcp.tools.state import AppState, ContextReporter, Reporter, app_state
@@ -52,8 +52,8 @@ class DeletionTarget:
 async def find_deletion_target(state: AppState, *, certificate_id: str, frontdoor_id: str | None) -> DeletionTarget:
     frontdoor = state.frontdoor(frontdoor_id)
     with api_errors(state):
-        certificate = await state.client.certificates.get(frontdoor, certificate_id)
-    return DeletionTarget(frontdoor, certificate, await read_share_usage(state, frontdoor))
+        certificate, usage = await certificate_and_share_usage(state, frontdoor, certificate_id)
+    return DeletionTarget(frontdoor, certificate, usage)
 
 
 def deletion_question(target: DeletionTarget) -> str:

@@ -9,7 +9,6 @@ from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
 from frontdoor_mcp.api.errors import FrontdoorError, NotFound
 from frontdoor_mcp.api.ids import InvalidIdError
-from frontdoor_mcp.tools.messages import describe_failure
 from frontdoor_mcp.tools.state import AppState, app_state
 
 CERTIFICATE_PEM_URI = "frontdoor://{frontdoor_id}/client-certificates/{certificate_id}.pem"
@@ -25,5 +24,7 @@ async def certificate_pem_resource(frontdoor_id: str, certificate_id: str, ctx: 
     except NotFound:
         raise ResourceNotFoundError(f"Client certificate {certificate_id} was not found.") from None
     except FrontdoorError as exc:
+        from frontdoor_mcp.tools.messages import describe_failure  # only on failure: off the start-up path
+
         raise ResourceError(describe_failure(exc, state)) from None
     return certificate.value or ""

@@ -12,7 +12,7 @@ from types import ModuleType
 
 _CLIENT_MODULE = "frontdoor_mcp.api.client"
 _API_PACKAGE = "frontdoor_mcp.api"
-_AUDIT_MODULE = "frontdoor_mcp.tools.audit"
+_RULES_MODULE = "frontdoor_mcp.rules"
 _TOOLS_PACKAGE = "frontdoor_mcp.tools"
 
 
@@ -47,8 +47,9 @@ def walk_settings() -> WalkSettings:
 
 
 def audit_cap() -> Constant | None:
-    """How many certificates `find_expiring_client_certificates` examines at most (`MAX_AUDITED`), if said."""
-    return _constant(_modules(_AUDIT_MODULE, _TOOLS_PACKAGE), "MAX_AUDITED", ("MAX", "AUDIT"))
+    """How many certificates `find_expiring_client_certificates` examines at most: the most one walk reads
+    (`rules.WALK_MAX_ITEMS`), if said."""
+    return _constant(_modules(_RULES_MODULE, _TOOLS_PACKAGE), "WALK_MAX_ITEMS", ("MAX", "ITEMS"))
 
 
 def _modules(preferred: str, package: str) -> list[ModuleType]:

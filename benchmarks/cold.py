@@ -100,8 +100,8 @@ def rows(cold: ColdSamples) -> list[Row]:
         ),
         paired(
             "cold_start.floor_vs_time",
-            f"for scale: {what}, the SDK's floor (a bare MCPServer, one async tool) against {TIME}: the ratio no "
-            "server built on this SDK goes below",
+            f"{what}, the SDK's floor (a bare MCPServer, one async tool) against {TIME}: the ratio no server "
+            "built on this SDK goes below",
             ms(BARE_ASYNC),
             ms(TIME),
             "ratio",

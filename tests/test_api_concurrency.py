@@ -23,6 +23,7 @@ from frontdoor_mcp.sandbox.faults import Fault
 from frontdoor_mcp.sandbox.runner import RunningSandbox
 from frontdoor_mcp.tools.audit import audit_expiry
 from frontdoor_mcp.tools.state import AppState
+from tests.clocks import ManualClock
 from tests.support import (
     CERT,
     FRONTDOOR,
@@ -35,14 +36,6 @@ from tests.support import (
 )
 
 pytestmark = pytest.mark.anyio
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def healthy(limit: AdaptiveConcurrency, answers: int) -> None:
@@ -119,7 +112,7 @@ def test_in_flight_is_counted_and_may_start_follows_it() -> None:
 
 
 def test_retry_after_holds_back_every_new_request_until_then() -> None:
-    clock = Clock()
+    clock = ManualClock(1000.0)
     limit = AdaptiveConcurrency(initial=8, maximum=8, clock=clock)
     number = limit.begin()
     limit.observe(number, 429, 2.0)
@@ -134,7 +127,7 @@ def test_retry_after_holds_back_every_new_request_until_then() -> None:
 
 
 def test_a_429_without_retry_after_halves_without_pausing() -> None:
-    limit = AdaptiveConcurrency(initial=8, maximum=8, clock=Clock())
+    limit = AdaptiveConcurrency(initial=8, maximum=8, clock=ManualClock(1000.0))
     limit.observe(limit.begin(), 429)
     assert limit.limit == 4 and limit.resume_at == -math.inf
 
@@ -170,7 +163,7 @@ async def test_slots_keep_at_most_the_limit_in_flight() -> None:
 
 
 async def test_a_new_slot_waits_out_the_retry_after() -> None:
-    clock = Clock()
+    clock = ManualClock(1000.0)
     slept: list[float] = []
 
     async def sleep(seconds: float) -> None:
@@ -205,7 +198,7 @@ async def test_the_limit_hears_a_429_even_when_the_retry_gets_through() -> None:
     sleeps = Sleeps()
     client = mock_client(handler, sleeps=sleeps)
     ids = [f"cert-123e4567-e89b-12d3-a456-4266141740{n:02d}" for n in range(40)]
-    clock = Clock()
+    clock = ManualClock(1000.0)
 
     async def pause(seconds: float) -> None:
         clock.now += seconds

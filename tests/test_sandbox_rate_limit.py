@@ -3,7 +3,6 @@ the guide's error shape and an integer Retry-After that, waited, gets a request 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any, cast
 
@@ -12,26 +11,19 @@ import pytest
 
 from frontdoor_mcp.sandbox.faults import Fault
 from frontdoor_mcp.sandbox.runner import RunningSandbox, start_sandbox
+from tests.clocks import ManualClock
 from tests.sandbox_curl.clients import new_client
 
 LIST = "/client-certificates"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
+@pytest.fixture(scope="module")
+def clock() -> ManualClock:
+    return ManualClock()
 
 
 @pytest.fixture(scope="module")
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture(scope="module")
-def shared(clock: Clock) -> Iterator[RunningSandbox]:
+def shared(clock: ManualClock) -> Iterator[RunningSandbox]:
     with start_sandbox(clock=clock) as running:
         yield running
 
@@ -51,7 +43,7 @@ def statuses(api: httpx2.Client, count: int) -> list[int]:
     return [api.get(LIST).status_code for _ in range(count)]
 
 
-def test_a_burst_then_the_rate(api: httpx2.Client, shared: RunningSandbox, clock: Clock) -> None:
+def test_a_burst_then_the_rate(api: httpx2.Client, shared: RunningSandbox, clock: ManualClock) -> None:
     shared.faults.add(Fault("rate_limit", rate_per_s=2, burst=2, times=None))
     assert statuses(api, 2) == [200, 200]
     refused = api.get(LIST)
@@ -69,7 +61,7 @@ def test_a_burst_then_the_rate(api: httpx2.Client, shared: RunningSandbox, clock
 
 
 def test_retry_after_is_the_whole_seconds_until_admission(
-    api: httpx2.Client, shared: RunningSandbox, clock: Clock
+    api: httpx2.Client, shared: RunningSandbox, clock: ManualClock
 ) -> None:
     shared.faults.add(Fault("rate_limit", rate_per_s=0.1, times=None))  # one request per 10 s; burst 1
     assert api.get(LIST).status_code == 200

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -20,6 +19,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from frontdoor_mcp.sandbox.runner import RunningSandbox, start_sandbox
 from frontdoor_mcp.sandbox.token_store import RedemptionRefused
+from tests.clocks import ManualClock
 from tests.sandbox_curl.clients import new_client
 from tests.sandbox_curl.pems import certificate_pem, csr_pem, new_key, pem_of, tampered_csr_pem
 
@@ -30,21 +30,13 @@ USED = {"error": "conflict", "message": "Certificate request token has already b
 EXPIRED = {"error": "gone", "message": "Certificate request token has expired"}
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
+@pytest.fixture(scope="module")
+def clock() -> ManualClock:
+    return ManualClock()
 
 
 @pytest.fixture(scope="module")
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture(scope="module")
-def shared(clock: Clock) -> Iterator[RunningSandbox]:
+def shared(clock: ManualClock) -> Iterator[RunningSandbox]:
     with start_sandbox(clock=clock) as running:
         yield running
 
@@ -187,7 +179,7 @@ def test_no_credentials_needed_and_any_given_are_ignored(lane: RunningSandbox, a
         assert response.status_code == 201, header
 
 
-def test_token_checks_in_order(lane: RunningSandbox, anonymous: httpx2.Client, clock: Clock) -> None:
+def test_token_checks_in_order(lane: RunningSandbox, anonymous: httpx2.Client, clock: ManualClock) -> None:
     used = lane.add_request_token("used")
     assert redeem(anonymous, used.token).status_code == 201
     expired = lane.add_request_token("expired", lifetime_s=60)
@@ -288,7 +280,7 @@ def test_concurrent_redemptions_exactly_one_wins(storage: str, tmp_path: Path) -
         assert sandbox.store.list_certificates(sandbox.frontdoor_id, [], 0, 10)[1] == 1
 
 
-def test_expiry_follows_the_sandbox_clock(lane: RunningSandbox, anonymous: httpx2.Client, clock: Clock) -> None:
+def test_expiry_follows_the_sandbox_clock(lane: RunningSandbox, anonymous: httpx2.Client, clock: ManualClock) -> None:
     token = lane.add_request_token("week")  # the default lifetime: 7 days
     clock.now += 7 * 86400 - 1
     assert redeem(anonymous, token.token).status_code == 201

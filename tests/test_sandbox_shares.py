@@ -4,7 +4,6 @@ port conflicts, lookup by id or zId, the envZId filter, soft delete, and certifi
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +13,7 @@ import httpx2
 import pytest
 
 from frontdoor_mcp.sandbox.runner import RunningSandbox, start_sandbox
+from tests.clocks import ManualClock
 from tests.sandbox_curl.clients import new_client
 from tests.sandbox_curl.pems import certificate_pem
 
@@ -24,21 +24,13 @@ Z_ID = re.compile(r"^[0-9A-Za-z]{22}$")
 TCP = {"name": "postgres", "type": "tcp", "envZId": "ijcrWb-ZOq", "target": "tcp://db.internal.local:5432"}
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
+@pytest.fixture(scope="module")
+def clock() -> ManualClock:
+    return ManualClock()
 
 
 @pytest.fixture(scope="module")
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture(scope="module")
-def shared(clock: Clock) -> Iterator[RunningSandbox]:
+def shared(clock: ManualClock) -> Iterator[RunningSandbox]:
     with start_sandbox(clock=clock, share_provisioning_s=2.0) as running:
         yield running
 
@@ -69,7 +61,9 @@ def create(api: httpx2.Client, **fields: Any) -> Json:
     return body(response)
 
 
-def test_a_tcp_share_is_provisioning_then_active(api: httpx2.Client, shared: RunningSandbox, clock: Clock) -> None:
+def test_a_tcp_share_is_provisioning_then_active(
+    api: httpx2.Client, shared: RunningSandbox, clock: ManualClock
+) -> None:
     cert = body(api.post("/client-certificates", json={"name": "client", "value": certificate_pem()}))
     response = api.post(
         SHARES,

@@ -132,16 +132,11 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     configure_logging(settings.log_level)
     with ExitStack() as cleanup:
-        if args.sandbox:
-            import sqlite3
-
-            try:
-                settings = _with_sandbox(settings, args.db, cleanup)
-            except sqlite3.DatabaseError as exc:
-                print(f"frontdoor-mcp: {args.db} is not a sandbox database ({exc})", file=sys.stderr)
-                return 2
-        warn_if_no_credential(settings)
-        build_server(settings).run("stdio")
+        served = _sandboxed_if_asked(settings, args, cleanup)
+        if served is None:
+            return 2
+        warn_if_no_credential(served)
+        build_server(served).run("stdio")
     return 0
 
 
@@ -165,15 +160,8 @@ def _serve_http(args: argparse.Namespace) -> int:
         return 2
     configure_http_logging(configure_logging(settings.log_level), options.log_format)
     with ExitStack() as cleanup:
-        if args.sandbox:
-            import sqlite3
-
-            try:
-                settings = _with_sandbox(settings, args.db, cleanup)
-            except sqlite3.DatabaseError as exc:
-                print(f"frontdoor-mcp: {args.db} is not a sandbox database ({exc})", file=sys.stderr)
-                return 2
-        return serve_http(settings, options)
+        served = _sandboxed_if_asked(settings, args, cleanup)
+        return 2 if served is None else serve_http(served, options)
 
 
 def warn_if_no_credential(settings: Settings) -> None:
@@ -187,6 +175,20 @@ def warn_if_no_credential(settings: Settings) -> None:
             "%s is set; inspect_certificate and redeem_certificate_request_token work (and, over stdio, generate_csr).",
             CREDENTIAL_LOCATIONS,
         )
+
+
+def _sandboxed_if_asked(settings: Settings, args: argparse.Namespace, cleanup: ExitStack) -> Settings | None:
+    """With --sandbox, the settings pointed at an embedded sandbox (which `cleanup` stops); None, said on
+    stderr, when --db names a file that is not a sandbox database."""
+    if not args.sandbox:
+        return settings
+    import sqlite3
+
+    try:
+        return _with_sandbox(settings, args.db, cleanup)
+    except sqlite3.DatabaseError as exc:
+        print(f"frontdoor-mcp: {args.db} is not a sandbox database ({exc})", file=sys.stderr)
+        return None
 
 
 def _with_sandbox(settings: Settings, db: str | None, cleanup: ExitStack) -> Settings:

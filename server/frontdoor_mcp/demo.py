@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 import tempfile
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -71,28 +71,11 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _self_signed_certificate(common_name: str) -> str:
-    """An "existing" certificate, as a user would upload: self-signed, P-256, valid 90 days."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
+def _existing_certificate(sandbox: RunningSandbox) -> str:
+    """A certificate from elsewhere, as a user would upload one (its key thrown away)."""
+    from frontdoor_mcp.sandbox.ca import sample_certificate_pem
 
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=90))
-        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    return certificate.public_bytes(serialization.Encoding.PEM).decode()
+    return sample_certificate_pem(sandbox.ca, "demo-uploaded", datetime.now(UTC))
 
 
 def _server(sandbox: RunningSandbox, key_dir: Path, *, credentials: bool) -> StdioServerParameters:
@@ -105,7 +88,7 @@ def _server(sandbox: RunningSandbox, key_dir: Path, *, credentials: bool) -> Std
     return StdioServerParameters(command=sys.executable, args=["-m", "frontdoor_mcp"], env=env)
 
 
-async def _lifecycle(walk: Walk, operator: Client, workdir: Path) -> str:
+async def _lifecycle(walk: Walk, operator: Client, sandbox: RunningSandbox, workdir: Path) -> str:
     """Generate, create, upload, list, get, rename, replace (confirmed), delete (confirmed), inspect.
     Returns the path of the certificate the sandbox signed."""
     csr = await walk.call(
@@ -125,7 +108,7 @@ async def _lifecycle(walk: Walk, operator: Client, workdir: Path) -> str:
         "operator",
         operator,
         "upload_client_certificate",
-        {"name": "demo-uploaded", "certificate_pem": _self_signed_certificate("demo-uploaded")},
+        {"name": "demo-uploaded", "certificate_pem": _existing_certificate(sandbox)},
     )
     await walk.call("operator", operator, "list_client_certificates", {"sort": "name,asc"})
     created_id = created.get("id", MISSING_ID)
@@ -224,7 +207,7 @@ async def _walk(workdir: Path) -> list[str]:
             info = operator.server_info
             print(f"Connected to {info.name if info else 'server'} over stdio (protocol {operator.protocol_version}).")
             walk.note("A certificate's lifecycle.")
-            signed_path = await _lifecycle(walk, operator, workdir)
+            signed_path = await _lifecycle(walk, operator, sandbox, workdir)
             walk.note("Which shares trust a certificate, before anyone changes it.")
             share_id, _ = await _shares(walk, operator, sandbox, signed_path)
             walk.note("Delegated issuance: the key never leaves the recipient's machine.")

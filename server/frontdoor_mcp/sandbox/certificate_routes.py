@@ -24,7 +24,7 @@ from frontdoor_mcp.sandbox.responses import (
     json_response,
     not_found,
     one_response,
-    rendered_page_response,
+    page_response,
 )
 from frontdoor_mcp.sandbox.rows import CertificateRow
 from frontdoor_mcp.sandbox.validation import (
@@ -74,7 +74,7 @@ class CertificateRoutes(Gate):
 
         def rendered_page() -> Response:
             items, total = self.store.list_certificate_summaries(call.frontdoor_id, orders, page * size, size)
-            return rendered_page_response(
+            return page_response(
                 call.rep,
                 items,
                 total,

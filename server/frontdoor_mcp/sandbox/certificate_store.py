@@ -95,28 +95,23 @@ class CertificateStore:
         self, frontdoor_id: str, orders: Sequence[tuple[str, bool]], offset: int, limit: int
     ) -> tuple[list[CertificateRow], int]:
         """One page of live certificates, ordered by `orders` ((property, descending) pairs), and the total."""
-        with self.database.read() as db:
-            rows, total = select_page(
-                db,
-                columns=CERTIFICATE_LISTED_COLUMNS,
-                table="certificates",
-                where="frontdoor_id = ? AND deleted_us IS NULL",
-                params=(frontdoor_id,),
-                orders=orders,
-                order_sql=CERTIFICATE_ORDER_SQL,
-                offset=offset,
-                limit=limit,
-            )
+        rows, total = self._live_page(CERTIFICATE_LISTED_COLUMNS, frontdoor_id, orders, offset, limit)
         return [certificate_row(r) for r in rows], total
 
     def list_certificate_summaries(
         self, frontdoor_id: str, orders: Sequence[tuple[str, bool]], offset: int, limit: int
     ) -> tuple[list[tuple[str, str]], int]:
         """`list_certificates` as the list shows it: each item's id and JSON text, and the total."""
+        rows, total = self._live_page(f"id, {_SUMMARY_JSON}", frontdoor_id, orders, offset, limit)
+        return [(str(cert_id), str(text)) for cert_id, text in rows], total
+
+    def _live_page(
+        self, columns: str, frontdoor_id: str, orders: Sequence[tuple[str, bool]], offset: int, limit: int
+    ) -> tuple[list[tuple[object, ...]], int]:
         with self.database.read() as db:
-            rows, total = select_page(
+            return select_page(
                 db,
-                columns=f"id, {_SUMMARY_JSON}",
+                columns=columns,
                 table="certificates",
                 where="frontdoor_id = ? AND deleted_us IS NULL",
                 params=(frontdoor_id,),
@@ -125,7 +120,6 @@ class CertificateStore:
                 offset=offset,
                 limit=limit,
             )
-        return [(str(cert_id), str(text)) for cert_id, text in rows], total
 
     def update_certificate(
         self, frontdoor_id: str, cert_id: str, username: str, *, name: str | None = None, value: str | None = None

@@ -147,9 +147,13 @@ def one_response(
     return json_response(status, body, headers=headers)
 
 
+RenderedItem = tuple[str, str]
+"""A page item already rendered as JSON text, with its id: `(id, JSON object text)`."""
+
+
 def page_response(
     rep: Representation,
-    items: list[Json],
+    items: Sequence[Json] | Sequence[RenderedItem],
     total: int,
     *,
     page: int,
@@ -160,47 +164,22 @@ def page_response(
     filters: Sequence[tuple[str, str]] = (),
 ) -> Response:
     """One page: Spring Data's Page as JSON, or PagedModel as HAL (items under `_embedded.<hal_key>`, each
-    with its self link `<collection_url>/<id>`). `filters` are query parameters the page links keep."""
-    rendered = [(str(item["id"]), _json_text(item)) for item in items]
-    return rendered_page_response(
-        rep,
-        rendered,
-        total,
-        page=page,
-        size=size,
-        orders=orders,
-        collection_url=collection_url,
-        hal_key=hal_key,
-        filters=filters,
-    )
-
-
-def rendered_page_response(
-    rep: Representation,
-    items: Sequence[tuple[str, str]],
-    total: int,
-    *,
-    page: int,
-    size: int,
-    orders: Sequence[tuple[str, bool]],
-    collection_url: str,
-    hal_key: str,
-    filters: Sequence[tuple[str, str]] = (),
-) -> Response:
-    """`page_response` for items already rendered, each `(id, JSON object text)`: the page is assembled as
-    text around them, so a large page is never a tree of Python objects."""
+    with its self link `<collection_url>/<id>`). `filters` are query parameters the page links keep. Items
+    may come rendered (a large page from SQLite): the page is assembled as text around them, so it is never
+    a tree of Python objects."""
+    rendered = [item if isinstance(item, tuple) else (str(item["id"]), _json_text(item)) for item in items]
     total_pages = math.ceil(total / size)
     if rep == "json":
         pageable = _json_text({"pageNumber": page, "pageSize": size})
         body = (
-            f'{{"content":[{",".join(text for _, text in items)}],"pageable":{pageable},'
+            f'{{"content":[{",".join(text for _, text in rendered)}],"pageable":{pageable},'
             f'"totalElements":{total},"totalPages":{total_pages}}}'
         )
         return Response(body.encode(), 200, media_type=JSON_MEDIA)
     parts: list[str] = []
-    if items:
+    if rendered:
         # Spring HATEOAS serialises `_embedded` with NON_EMPTY: an empty page has no `_embedded` at all.
-        embedded = ",".join(_with_self_link(text, f"{collection_url}/{item_id}") for item_id, text in items)
+        embedded = ",".join(_with_self_link(text, f"{collection_url}/{item_id}") for item_id, text in rendered)
         parts.append(f'"_embedded":{{{_json_text(hal_key)}:[{embedded}]}}')
     parts.append(f'"_links":{_json_text(_page_links(collection_url, page, size, orders, total_pages, filters))}')
     page_info = {"size": size, "totalElements": total, "totalPages": total_pages, "number": page}

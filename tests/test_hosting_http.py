@@ -129,8 +129,10 @@ async def test_nothing_of_the_servers_disk_is_offered(url: str, tokens: Tokens, 
     async with mcp_over_http(url, tokens.writer, era) as client:
         tools = (await client.list_tools()).tools
         prompts = {prompt.name for prompt in (await client.list_prompts()).prompts}
+        instructions = client.instructions or ""
     names = {tool.name for tool in tools}
     assert "generate_csr" not in names and "delete_client_certificate" in names
+    assert "generate_csr" not in instructions and "create_client_certificate_from_csr" in instructions
     local = {spec.name: set(spec.local_arguments) for spec in TOOLS}
     for tool in tools:
         arguments = set(tool.input_schema.get("properties", {}))

@@ -12,6 +12,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 
 from frontdoor_mcp.api.auth import BearerToken, Secret
 from frontdoor_mcp.api.client import FrontdoorClient
+from frontdoor_mcp.api.ids import InvalidIdError
 from frontdoor_mcp.sandbox.runner import RunningSandbox
 from frontdoor_mcp.tools.certificate_changes import change_certificate, find_change_target
 from frontdoor_mcp.tools.certificate_creates import create_certificate_from_csr, upload_certificate
@@ -126,3 +127,20 @@ async def test_a_refused_csr_sends_nothing(state: AppState, module_sandbox: Runn
     with pytest.raises(ToolError, match="refused before anything was sent"):
         await create_certificate_from_csr(state, SILENT, name="x", csr_pem=csr.replace("A", "B", 3))
     assert module_sandbox.faults.requests == []
+
+
+async def test_get_and_delete_read_the_certificate_and_its_shares_at_once_and_fail_plainly(
+    state: AppState, module_sandbox: RunningSandbox
+) -> None:
+    """Both reads go out together; a refused id, or a missing certificate, fails as it does for any other call
+    (never inside an ExceptionGroup)."""
+    with pytest.raises(InvalidIdError):
+        await get_certificate(state, certificate_id="../etc")
+    with pytest.raises(ToolError, match="was not found"):
+        await find_deletion_target(state, certificate_id="cert-00000000-0000-4000-8000-000000000000", frontdoor_id=None)
+    uploaded = await upload_certificate(state, SILENT, name="ops-shared", certificate_pem=make_certificate("shared"))
+    share = module_sandbox.add_share(
+        "opsShare", frontdoor_id=state.default_frontdoor_id, client_certificate_id=uploaded.result.id
+    )
+    got = await get_certificate(state, certificate_id=uploaded.result.id)
+    assert [ref.id for ref in got.result.used_by_shares or []] == [share.id]

@@ -22,9 +22,11 @@ from frontdoor_mcp.pki.inspect import (
     describe_certificate,
     describe_csr,
     describe_pem,
+    subject_fields_changed,
 )
 from frontdoor_mcp.pki.models import CertificateDetails, CsrDetails
 from frontdoor_mcp.pki.pem import has_private_key_marker, pem_encode, split_pem_blocks
+from tests.support import make_certificate, make_csr, sign_csr
 
 CORPUS = Path(__file__).parent / "corpus"
 
@@ -265,3 +267,10 @@ def test_has_private_key_marker() -> None:
     assert has_private_key_marker(_text("key-rsa-traditional.pem").replace("\n", "\\n"))
     assert not has_private_key_marker(_text("cert-p256-valid.pem"))
     assert not has_private_key_marker(_text("key-bare-base64.txt"))  # needs decoding: see parse.contains_private_key
+
+
+def test_subject_fields_changed_names_what_the_issuer_fixed() -> None:
+    csr, _ = make_csr("asked-for")
+    assert subject_fields_changed(csr, sign_csr(csr)) == []  # issued as asked
+    assert subject_fields_changed(csr, make_certificate("fixed-cn")) == ["CN=fixed-cn"]
+    assert subject_fields_changed(csr, make_certificate("line\nbreak")) == ["CN=line\\x0abreak"]  # escaped, not raw

@@ -13,6 +13,7 @@ import anyio
 
 from frontdoor_mcp.api.concurrency import AdaptiveConcurrency, AnswerObserver
 from frontdoor_mcp.api.errors import FrontdoorError
+from frontdoor_mcp.api.ids import InvalidIdError
 from frontdoor_mcp.api.models import Page
 
 ALL_PAGES_CONCURRENCY: Final = 16
@@ -150,12 +151,23 @@ async def fetch_each(
     await _all_or_first_failure(worker, range(limit.maximum))
 
 
+async def run_together(*jobs: Callable[[], Awaitable[None]]) -> None:
+    """Run `jobs` at the same time; the first `FrontdoorError` (or refused id) one meets cancels the others
+    and is raised as itself."""
+
+    async def run(job: Callable[[], Awaitable[None]]) -> None:
+        await job()
+
+    await _all_or_first_failure(run, jobs)
+
+
 async def _all_or_first_failure(work: Callable[[T], Coroutine[Any, Any, None]], inputs: Iterable[T]) -> None:
     try:
         async with anyio.create_task_group() as group:
             for value in inputs:
                 group.start_soon(work, value)
-    except* FrontdoorError as failures:
+    except* (FrontdoorError, InvalidIdError) as failures:
         # A task's failure leaves the group wrapped in an ExceptionGroup, which callers (they handle
-        # FrontdoorError) would take for a crash: raise the first as itself. Anything else still propagates.
+        # FrontdoorError, and an id refused before any request) would take for a crash: raise the first as
+        # itself. Anything else still propagates.
         raise failures.exceptions[0] from None

@@ -6,15 +6,18 @@ import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Final
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
+from cryptography.x509.oid import NameOID
 
 from frontdoor_mcp.pki.errors import PemError
 from frontdoor_mcp.pki.extensions import (
+    clean,
     extended_key_usage,
     is_ca,
     key_usage,
@@ -245,3 +248,22 @@ def _tlv(der: bytes, pos: int) -> tuple[int, int, int]:
     if pos + length > len(der):
         raise PemError("parse", "The structure is truncated and cannot be decoded.")
     return tag, pos, pos + length
+
+
+SUBJECT_FIELDS: Final = (
+    ("CN", NameOID.COMMON_NAME),
+    ("O", NameOID.ORGANIZATION_NAME),
+    ("OU", NameOID.ORGANIZATIONAL_UNIT_NAME),
+)
+
+
+def subject_fields_changed(csr_pem: str, certificate_pem: str) -> list[str]:
+    """The CN, O and OU the certificate carries differently from the CSR (what an issuer fixed), as
+    `LABEL=value`, the value escaped."""
+    requested, issued = load_csr(csr_pem).subject, load_certificate(certificate_pem).subject
+    changed: list[str] = []
+    for label, oid in SUBJECT_FIELDS:
+        given = [str(attribute.value) for attribute in issued.get_attributes_for_oid(oid)]
+        if given and given != [str(attribute.value) for attribute in requested.get_attributes_for_oid(oid)]:
+            changed.append(f"{label}={clean(', '.join(given))}")
+    return changed

@@ -63,7 +63,7 @@ async def redeem_token(
     record = record_of(certificate)
     redemption = Redemption(
         **record.model_dump(),
-        fixed_by_token=_fixed_fields(checked.details.subject, record.decoded.subject if record.decoded else None),
+        fixed_by_token=_fixed_by_token(checked.pem, certificate.value),
         key_path=made.key_path if made else None,
         csr_path=made.csr_path if made else None,
     )
@@ -80,39 +80,14 @@ async def redeem_token(
     return Answer(redemption, _text(redemption))
 
 
-def _fixed_fields(csr_subject: str, issued_subject: str | None) -> list[str]:
-    """The CN, O and OU of the certificate that differ from the CSR's: the token fixed them."""
-    if issued_subject is None:
+def _fixed_by_token(csr_pem: str, certificate_pem: str | None) -> list[str]:
+    from frontdoor_mcp.pki.errors import PemError
+    from frontdoor_mcp.pki.inspect import subject_fields_changed
+
+    try:
+        return subject_fields_changed(csr_pem, certificate_pem) if certificate_pem else []
+    except PemError:  # an unreadable certificate is reported by its record already
         return []
-    wanted, issued = _attributes(csr_subject), _attributes(issued_subject)
-    return [
-        f"{label}={issued[label]}"
-        for label in ("CN", "O", "OU")
-        if label in issued and issued.get(label) != wanted.get(label)
-    ]
-
-
-def _attributes(subject: str) -> dict[str, str]:
-    """A RFC 4514 subject's single-valued CN/O/OU, for comparison (escaped commas are not split)."""
-    found: dict[str, str] = {}
-    for part in _split_rdns(subject):
-        label, _, value = part.partition("=")
-        found.setdefault(label.strip().upper(), value.strip())
-    return found
-
-
-def _split_rdns(subject: str) -> list[str]:
-    parts: list[str] = []
-    current, escaped = "", False
-    for char in subject:
-        if char == "," and not escaped:
-            parts.append(current)
-            current = ""
-            continue
-        escaped = char == "\\" and not escaped
-        current += char
-    parts.append(current)
-    return parts
 
 
 def _redemption_failure(exc: FrontdoorError, state: AppState, masked: str, made_here: bool) -> str:

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-import anyio
 from pydantic import BaseModel, Field
 
 from frontdoor_mcp.api.errors import FrontdoorError
 from frontdoor_mcp.api.models import Certificate
 from frontdoor_mcp.api.shares import Share
+from frontdoor_mcp.api.walk import run_together
 from frontdoor_mcp.tools.messages import describe_failure
 from frontdoor_mcp.tools.respond import shown, shown_id
 from frontdoor_mcp.tools.state import AppState
@@ -57,25 +57,15 @@ async def certificate_and_share_usage(
     """The certificate and the shares that may use it, read at the same time: one round trip, not two. A
     failure to read the certificate is raised as itself (the shares are then not waited for)."""
     read: list[Certificate] = []
-    failed: list[FrontdoorError] = []
     usage: list[ShareUsage] = []
 
-    async with anyio.create_task_group() as group:
+    async def certificate() -> None:
+        read.append(await state.client.certificates.get(frontdoor_id, certificate_id))
 
-        async def certificate() -> None:
-            try:
-                read.append(await state.client.certificates.get(frontdoor_id, certificate_id))
-            except FrontdoorError as exc:  # raised below as itself, not inside an ExceptionGroup
-                failed.append(exc)
-                group.cancel_scope.cancel()
+    async def shares() -> None:
+        usage.append(await read_share_usage(state, frontdoor_id))  # its failures are said, never raised
 
-        async def shares() -> None:
-            usage.append(await read_share_usage(state, frontdoor_id))
-
-        group.start_soon(certificate)
-        group.start_soon(shares)
-    if failed:
-        raise failed[0]
+    await run_together(certificate, shares)
     return read[0], usage[0]
 
 

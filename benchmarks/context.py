@@ -22,9 +22,9 @@ from mcp import Client
 from mcp_types import CallToolResult, TextContent
 
 from frontdoor_mcp.api.auth import BearerToken, Secret
-from frontdoor_mcp.app import build_server
 from frontdoor_mcp.config import Settings
 from frontdoor_mcp.sandbox.runner import RunningSandbox, start_sandbox
+from frontdoor_mcp.server import build_server
 
 Row = tuple[str, int]
 

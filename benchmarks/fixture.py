@@ -12,8 +12,8 @@ from typing import Any, Final, cast
 import httpx2
 
 from frontdoor_mcp.pki.csr import SubjectFields, generate_key_and_csr
-from frontdoor_mcp.sandbox import faults as sandbox_faults
-from frontdoor_mcp.sandbox.faults import Fault, RequestRecord
+from frontdoor_mcp.sandbox.faults import controller as sandbox_faults
+from frontdoor_mcp.sandbox.faults.controller import Fault, RequestRecord
 from frontdoor_mcp.sandbox.runner import RunningSandbox, start_sandbox
 
 _HTTP_TIMEOUT: Final = httpx2.Timeout(60.0, connect=5.0)

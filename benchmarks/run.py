@@ -2,7 +2,7 @@
 
     uv run python benchmarks/run.py                 # the full run (2.5 min on 2 cores; about 5 once audits run)
     uv run python benchmarks/run.py --quick         # a smoke run: fewer samples, 1,000 certificates
-    uv run python benchmarks/run.py --json run.json --out table.md
+    uv run python benchmarks/run.py --json run.json --out /tmp/benchmark-table.md
     uv run python benchmarks/run.py --load            # also 50 clients x 20 calls over HTTP beside stdio (load.py)
     uv run python benchmarks/compare.py run1.json run2.json
 

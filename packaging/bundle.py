@@ -2,10 +2,10 @@
 
     uv run python packaging/bundle.py                   # dist/frontdoor-mcp-<version>.mcpb
     uv run python packaging/bundle.py --out DIR         # somewhere else
-    uv run python packaging/bundle.py --validate-only   # only `mcpb validate` on the committed manifest
+    uv run python packaging/bundle.py --validate-only   # only `mcpb validate` on the manifest
 
-It refuses a manifest that is out of date with the code, stages the bundle in a temporary folder (the manifest
-at its root, then the project as the `uv` server type runs it: pyproject.toml, uv.lock, README.md, LICENSE,
+It stages the bundle in a temporary folder (the manifest, generated from the code (`manifest.py`), at its root,
+then the project as the `uv` server type runs it: pyproject.toml, uv.lock, README.md, LICENSE,
 server/frontdoor_mcp and prompts; nothing else, so no tests, caches or virtual environments), then runs
 `mcpb validate` and `mcpb pack` on it. Needs node and npx; npx fetches the pinned version of the tool.
 """
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Final
 
 from frontdoor_mcp import __version__
-from manifest import MANIFEST_PATH, MCPB, ROOT, build_manifest, check, placeholders
+from manifest import MCPB, ROOT, build_manifest, placeholders, render
 
 PROJECT_FILES: Final = ("pyproject.toml", "uv.lock", "README.md", "LICENSE")
 """What `uv run --project` needs besides the package and the prompts (hatchling reads README.md and LICENSE)."""
@@ -42,7 +42,7 @@ def mcpb(*args: str) -> None:
 
 def stage(folder: Path) -> None:
     """Lay the bundle out in `folder`: the manifest at its root, and the project the `uv` server type runs."""
-    shutil.copy2(MANIFEST_PATH, folder / "manifest.json")
+    (folder / "manifest.json").write_text(render(), encoding="utf-8")
     for name in PROJECT_FILES:
         shutil.copy2(ROOT / name, folder / name)
     _copy_tree(ROOT / "server" / "frontdoor_mcp", folder / "server" / "frontdoor_mcp")
@@ -75,16 +75,15 @@ def main(argv: list[str] | None = None) -> int:
         "--validate-only", action="store_true", help="only run `mcpb validate` on the committed manifest"
     )
     args = parser.parse_args(argv)
-    problem = check()
-    if problem:
-        print(problem, file=sys.stderr)
-        return 1
     if npx() is None:
         print("bundle: npx (node's package runner) is not on PATH: install Node.js 18 or later", file=sys.stderr)
         return 1
     try:
         if args.validate_only:
-            mcpb("validate", str(MANIFEST_PATH))
+            with tempfile.TemporaryDirectory(prefix="frontdoor-mcpb-") as temporary:
+                manifest = Path(temporary) / "manifest.json"
+                manifest.write_text(render(), encoding="utf-8")
+                mcpb("validate", str(manifest))
             return 0
         bundle = build(args.out)
     except subprocess.CalledProcessError as exc:
@@ -95,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     if unfinished:
         print(
             f"bundle: note: {', '.join(unfinished)} still hold the OWNER placeholder of pyproject.toml's "
-            "[project.urls]; replace it there and regenerate the manifest before publishing.",
+            "[project.urls]; replace it there before publishing.",
             file=sys.stderr,
         )
     return 0

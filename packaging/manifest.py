@@ -1,11 +1,11 @@
-"""The MCP bundle manifest (`packaging/mcpb/manifest.json`), generated from the code.
+"""The MCP bundle manifest, generated from the code whenever a bundle is built (`bundle.py` stages it); it is
+not committed, so a new tool or prompt changes no file of the packaging.
 
-    uv run python packaging/manifest.py            # print it
-    uv run python packaging/manifest.py --write    # regenerate the committed file
-    uv run python packaging/manifest.py --check    # exit 1 (with a diff) when the committed file is out of date
+    uv run python packaging/manifest.py                 # print it
+    uv run python packaging/manifest.py --out FILE      # write it to a file
 
 What changes with the code is read from it, never written here: the version (`frontdoor_mcp.__version__`), the
-tools (`tool_specs(read_only=False)`: every tool, in the registry's order, described by the first sentence of
+tools (`ALL_TOOLS`: every tool, in `tools/list` order, described by the first sentence of
 its docstring), the prompts (`load_prompts()`), and the summary, license, keywords, URLs and Python floor
 (`pyproject.toml`). What is written here is what only the bundle knows: how a host runs the server, and the
 settings it asks the user for, each mapped to the environment variable the server reads.
@@ -19,8 +19,6 @@ ship compiled wheels such as `cryptography` and `pydantic-core` for one platform
 from __future__ import annotations
 
 import argparse
-import difflib
-import inspect
 import json
 import re
 import sys
@@ -31,17 +29,16 @@ from typing import Any, Final
 from frontdoor_mcp import __version__
 from frontdoor_mcp.config import DEFAULT_API_URL
 from frontdoor_mcp.prompt_library import load_prompts
-from frontdoor_mcp.tools.registry import ToolSpec, tool_specs
+from frontdoor_mcp.toolkit.definition import ToolDef
+from frontdoor_mcp.tools import ALL_TOOLS
 
 ROOT: Final = Path(__file__).resolve().parent.parent
-MANIFEST_PATH: Final = ROOT / "packaging" / "mcpb" / "manifest.json"
-REGENERATE: Final = "uv run python packaging/manifest.py --write"
 MANIFEST_VERSION: Final = "0.4"
 MCPB: Final = "@anthropic-ai/mcpb@2.1.2"
 """The official bundle tool (validate, pack), pinned so that a build is repeatable; 0.4 is its latest format."""
 
 PLACEHOLDER_OWNER: Final = "OWNER"
-"""In `[project.urls]` until the repository's public home is decided (replace it there, then regenerate)."""
+"""In `[project.urls]` until the repository's public home is decided (replace it there before publishing)."""
 
 USER_CONFIG: Final[dict[str, dict[str, Any]]] = {
     "api_url": {
@@ -145,7 +142,7 @@ def build_manifest() -> dict[str, Any]:
             },
         },
         "user_config": USER_CONFIG,
-        "tools": [{"name": spec.name, "description": tool_summary(spec)} for spec in tool_specs(read_only=False)],
+        "tools": [{"name": tool.name, "description": tool_summary(tool)} for tool in ALL_TOOLS],
         "tools_generated": False,
         "prompts": [
             {
@@ -165,10 +162,10 @@ def build_manifest() -> dict[str, Any]:
     return manifest
 
 
-def tool_summary(spec: ToolSpec) -> str:
+def tool_summary(tool: ToolDef) -> str:
     """The first sentence of the tool's description (its docstring), on one line; the title when there is none.
     A sentence ends at a full stop followed by a space or the end, outside parentheses."""
-    text = " ".join(inspect.cleandoc(spec.fn.__doc__ or "").split())
+    text = " ".join(tool.description.split())
     depth = 0
     for index, char in enumerate(text):
         if char == "(":
@@ -177,7 +174,7 @@ def tool_summary(spec: ToolSpec) -> str:
             depth = max(0, depth - 1)
         elif char == "." and depth == 0 and (index + 1 == len(text) or text[index + 1] == " "):
             return text[: index + 1]
-    return text or spec.title
+    return text or tool.title
 
 
 def _mcpb_template(body: str, arguments: set[str]) -> str:
@@ -208,42 +205,14 @@ def placeholders(manifest: dict[str, Any]) -> list[str]:
     return found
 
 
-def check() -> str | None:
-    """None when the committed manifest is what the code generates; otherwise what differs and how to fix it."""
-    wanted = render()
-    current = MANIFEST_PATH.read_text(encoding="utf-8") if MANIFEST_PATH.is_file() else ""
-    if current == wanted:
-        return None
-    diff = "".join(
-        difflib.unified_diff(
-            current.splitlines(keepends=True),
-            wanted.splitlines(keepends=True),
-            "packaging/mcpb/manifest.json (committed)",
-            "packaging/mcpb/manifest.json (from the code)",
-        )
-    )
-    return f"packaging/mcpb/manifest.json is out of date with the code. Regenerate it with:\n    {REGENERATE}\n\n{diff}"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Generate the MCP bundle manifest from the code.")
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--write", action="store_true", help=f"write {MANIFEST_PATH.relative_to(ROOT)}")
-    mode.add_argument("--check", action="store_true", help="exit 1 when the committed manifest is out of date")
+    parser.add_argument("--out", type=Path, default=None, help="write it to this file (default: print it)")
     args = parser.parse_args(argv)
-    if args.check:
-        problem = check()
-        if problem:
-            print(problem, file=sys.stderr)
-            return 1
-        print("packaging/mcpb/manifest.json is up to date.")
-        return 0
-    if args.write:
-        MANIFEST_PATH.parent.mkdir(parents=True, exist_ok=True)
-        MANIFEST_PATH.write_text(render(), encoding="utf-8")
-        print(f"wrote {MANIFEST_PATH.relative_to(ROOT)}")
-        return 0
-    sys.stdout.write(render())
+    if args.out is None:
+        sys.stdout.write(render())
+    else:
+        args.out.write_text(render(), encoding="utf-8")
     return 0
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from frontdoor_mcp.app import FrontdoorServer, build_server
 from frontdoor_mcp.sandbox.runner import RunningSandbox, start_sandbox
+from frontdoor_mcp.server import FrontdoorServer, build_server
 from tests.support import CANARY_TOKEN, DEFAULT_ERA, ERAS, sandbox_settings
 
 

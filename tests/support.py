@@ -30,10 +30,10 @@ from mcp_types import CallToolResult, LoggingMessageNotificationParams, TextCont
 
 from frontdoor_mcp.api.auth import BearerToken, Credential, Secret
 from frontdoor_mcp.api.client import FrontdoorClient
-from frontdoor_mcp.app import FrontdoorServer, build_server
 from frontdoor_mcp.config import Settings
-from frontdoor_mcp.sandbox.faults import Fault, FaultKind
+from frontdoor_mcp.sandbox.faults.controller import FAULT_KINDS, Fault, FaultKind
 from frontdoor_mcp.sandbox.runner import RunningSandbox
+from frontdoor_mcp.server import FrontdoorServer, build_server
 
 CANARY_TOKEN = "canary-tok-7f3a9c1e5b2d4e6f8a0b"
 """Every server under test authenticates with this token; tests scan all output for it."""
@@ -477,16 +477,9 @@ class Harness:
 
 # Faults and what else the process said -----------------------------------------------------------------
 
-FAULTS: Final[tuple[FaultKind, ...]] = (
-    "latency",
-    "status",
-    "drop_before",
-    "drop_after",
-    "malformed_json",
-    "truncated_json",
-    "html_error",
-    "clock_offset",
-)
+FAULTS: Final[tuple[FaultKind, ...]] = tuple(kind for kind in FAULT_KINDS if kind != "rate_limit")
+"""Every kind of fault the sandbox injects, each made to bite at once by `fault_of`; `rate_limit` is apart: it
+bites only past a burst (its own tests drive it)."""
 
 
 def fault_of(kind: FaultKind, method: str, path_contains: str | None = None) -> Fault:

@@ -16,7 +16,8 @@ from frontdoor_mcp.api.errors import (
     Unauthorized,
 )
 from frontdoor_mcp.api.ids import InvalidIdError
-from frontdoor_mcp.api.models import CertificateSummary, parse_page
+from frontdoor_mcp.api.models import CertificateSummary
+from frontdoor_mcp.api.pages import parse_page
 from frontdoor_mcp.sandbox.runner import RunningSandbox
 from tests.support import certificate_item, certificate_page, json_response, make_certificate, make_csr, mock_client
 

@@ -17,12 +17,13 @@ from frontdoor_mcp.api.auth import BearerToken, Secret
 from frontdoor_mcp.api.client import FrontdoorClient
 from frontdoor_mcp.api.concurrency import CAUTIOUS_WINDOWS, MAX_PAUSE_S, AdaptiveConcurrency
 from frontdoor_mcp.api.errors import ApiCall, FrontdoorError, NotFound, ServerError, UnexpectedResponse
-from frontdoor_mcp.api.models import Certificate, CertificateSummary, page_from_json, parse_page
+from frontdoor_mcp.api.models import Certificate, CertificateSummary
+from frontdoor_mcp.api.pages import page_from_json, parse_page
 from frontdoor_mcp.api.walk import Selection, fetch_each
-from frontdoor_mcp.sandbox.faults import Fault
+from frontdoor_mcp.sandbox.faults.controller import Fault
 from frontdoor_mcp.sandbox.runner import RunningSandbox
-from frontdoor_mcp.tools.audit import audit_expiry
-from frontdoor_mcp.tools.state import AppState
+from frontdoor_mcp.toolkit.state import AppState
+from frontdoor_mcp.tools.expiry import find_expiring_client_certificates
 from tests.clocks import ManualClock
 from tests.support import (
     CERT,
@@ -359,7 +360,7 @@ async def test_an_audit_under_a_rate_limit_audits_everything_and_fails_nothing(
             async def log(self, level: Any, message: str) -> None:
                 return None
 
-        answer = await audit_expiry(state, Recorder())
+        answer = await find_expiring_client_certificates(state, Recorder())
     report = answer.result
     assert report.checked == count and report.undecodable_count == 0 and not report.walk_truncated
     reads = [r for r in sandbox.faults.requests if "/cert-" in r.path]

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from frontdoor_mcp.app import build_server
-from frontdoor_mcp.cli import RedactingFormatter, configure_logging
+from frontdoor_mcp.log_setup import RedactingFormatter, configure_logging
 from frontdoor_mcp.sandbox.runner import RunningSandbox
+from frontdoor_mcp.server import build_server
 from tests.support import CANARY_TOKEN, connect, ok, sandbox_settings
 
 

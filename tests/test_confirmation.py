@@ -11,8 +11,8 @@ import pytest
 from mcp.client.context import ClientRequestContext
 from mcp_types import ElicitRequestParams, ElicitResult, ErrorData
 
-from frontdoor_mcp.app import FrontdoorServer
 from frontdoor_mcp.sandbox.runner import RunningSandbox
+from frontdoor_mcp.server import FrontdoorServer
 from tests.support import connect, make_certificate, ok, text_of
 
 pytestmark = pytest.mark.anyio

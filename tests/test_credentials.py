@@ -15,12 +15,12 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from frontdoor_mcp import cli, config
+from frontdoor_mcp import cli, config, log_setup
 from frontdoor_mcp.api.auth import BasicToken, BearerToken, ClientCredentials, Credential, Secret
-from frontdoor_mcp.app import build_server
 from frontdoor_mcp.config import ConfigError, Settings, find_credential, load_settings
-from frontdoor_mcp.sandbox.faults import Fault
+from frontdoor_mcp.sandbox.faults.controller import Fault
 from frontdoor_mcp.sandbox.runner import RunningSandbox
+from frontdoor_mcp.server import build_server
 from tests.support import CANARY_TOKEN, connect, ok, sandbox_settings, text_of
 
 pytestmark = pytest.mark.anyio
@@ -315,7 +315,7 @@ def stderr_logging() -> Iterator[None]:
 
 @pytest.mark.usefixtures("stderr_logging")
 def test_cli_logging_goes_to_stderr_with_secrets_redacted(capsys: pytest.CaptureFixture[str]) -> None:
-    handler = cli.configure_logging("INFO")
+    handler = log_setup.configure_logging("INFO")
     jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
     log = logging.getLogger("frontdoor_mcp.some_module")
     unknown_token = "tok" + secrets.token_hex(12)  # never configured: only the pattern can catch it

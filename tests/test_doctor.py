@@ -18,7 +18,7 @@ import pytest
 from frontdoor_mcp import config
 from frontdoor_mcp.config import load_settings
 from frontdoor_mcp.doctor import diagnose, run_doctor
-from frontdoor_mcp.sandbox.faults import Fault
+from frontdoor_mcp.sandbox.faults.controller import Fault
 from frontdoor_mcp.sandbox.runner import RunningSandbox, start_sandbox
 from tests.support import CANARY_TOKEN
 

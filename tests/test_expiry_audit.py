@@ -10,9 +10,9 @@ import pytest
 from mcp.shared.dispatcher import ProgressFnT
 
 from frontdoor_mcp.api.concurrency import MAX_CONCURRENCY
-from frontdoor_mcp.app import FrontdoorServer, build_server
-from frontdoor_mcp.sandbox.faults import Fault
+from frontdoor_mcp.sandbox.faults.controller import Fault
 from frontdoor_mcp.sandbox.runner import RunningSandbox
+from frontdoor_mcp.server import FrontdoorServer, build_server
 from tests.support import connect, make_certificate, ok, sandbox_settings, text_of
 
 pytestmark = pytest.mark.anyio

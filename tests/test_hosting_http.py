@@ -16,9 +16,10 @@ from mcp.client.context import ClientRequestContext
 from mcp_types import ElicitRequestParams, ElicitResult, ErrorData
 
 from frontdoor_mcp.hosting.audit import AUDIT_LOGGER
-from frontdoor_mcp.hosting.logs import JsonLinesFormatter
+from frontdoor_mcp.hosting.log_format import JsonLinesFormatter
 from frontdoor_mcp.sandbox.runner import RunningSandbox
-from frontdoor_mcp.tools.registry import TOOLS, is_local_file_argument
+from frontdoor_mcp.toolkit.definition import is_local_file_argument
+from frontdoor_mcp.tools import ALL_TOOLS
 from tests.hosting_support import STATE_KEY, Tokens, bearer, http_server, make_tokens, mcp_over_http, options_for
 from tests.support import fresh_lane, make_certificate, ok, sandbox_settings, text_of
 
@@ -118,7 +119,7 @@ async def test_a_reader_sees_no_write_tool_and_cannot_call_one(url: str, tokens:
     async with mcp_over_http(url, tokens.reader, every_era) as client:
         listed = {tool.name for tool in (await client.list_tools()).tools}
         refused = await client.call_tool("delete_client_certificate", {"certificate_id": "cert-1", "confirm": True})
-    scopes = {spec.name: spec.scope for spec in TOOLS}
+    scopes = {tool.name: tool.scope for tool in ALL_TOOLS}
     assert listed and all(scopes[name] == "frontdoor:read" for name in listed)
     assert "list_client_certificates" in listed
     assert refused.is_error
@@ -134,7 +135,7 @@ async def test_nothing_of_the_servers_disk_is_offered(url: str, tokens: Tokens, 
     assert "generate_csr" not in names and "delete_client_certificate" in names
     if era == "legacy":  # a 2025-11-25 session carries the instructions in its initialize answer
         assert "generate_csr" not in instructions and "create_client_certificate_from_csr" in instructions
-    local = {spec.name: set(spec.local_arguments) for spec in TOOLS}
+    local = {tool.name: set(tool.local_arguments) for tool in ALL_TOOLS}
     for tool in tools:
         arguments = set(tool.input_schema.get("properties", {}))
         assert not {name for name in arguments if is_local_file_argument(name)}, tool.name
@@ -146,7 +147,7 @@ async def test_writes_are_off_unless_allowed(lane: RunningSandbox, tmp_path: Pat
     with _serve(lane, tmp_path, tokens, allow_writes=False) as url:
         async with mcp_over_http(url, tokens.writer, "legacy") as client:
             listed = {tool.name for tool in (await client.list_tools()).tools}
-    read_only = {spec.name for spec in TOOLS if spec.read_only}
+    read_only = {tool.name for tool in ALL_TOOLS if tool.read_only}
     assert listed and listed <= read_only
 
 

@@ -12,8 +12,8 @@ from typing import Any
 import anyio
 import pytest
 
-from frontdoor_mcp.app import build_server
-from frontdoor_mcp.pki import csr as csr_module
+from frontdoor_mcp.server import build_server
+from frontdoor_mcp.tools import local as local_tools
 from tests.support import connect, make_certificate, mock_settings, ok, text_of
 
 pytestmark = pytest.mark.anyio
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.anyio
 async def test_key_generation_runs_off_the_loop_two_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A generation that holds its thread (as an RSA-4096 one holds a core) must not hold the event loop: a
     cheap call made meanwhile answers before any generation is done. No clock is read: the order proves it."""
-    real = csr_module.generate_key_and_csr
+    real = local_tools.generate_key_and_csr
     running = 0
     most = 0
     lock = threading.Lock()
@@ -38,7 +38,7 @@ async def test_key_generation_runs_off_the_loop_two_at_a_time(tmp_path: Path, mo
             running -= 1
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(csr_module, "generate_key_and_csr", slow_generation)
+    monkeypatch.setattr(local_tools, "generate_key_and_csr", slow_generation)  # where generate_csr looks it up
     server = build_server(mock_settings(tmp_path))
     async with connect(server, "legacy") as client:
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from mcp_types import LoggingMessageNotificationParams
 
-from frontdoor_mcp.app import FrontdoorServer, build_server
 from frontdoor_mcp.sandbox.runner import RunningSandbox
+from frontdoor_mcp.server import FrontdoorServer, build_server
+from frontdoor_mcp.tools import ALL_TOOLS
 from tests.support import connect, make_certificate, make_csr, ok, sandbox_settings, text_of
 
 pytestmark = pytest.mark.anyio
@@ -232,15 +233,7 @@ async def test_read_only_mode_registers_no_write_tool(sandbox: RunningSandbox, t
     async with connect(server, era) as client:
         names = {tool.name for tool in (await client.list_tools()).tools}
         refused = await client.call_tool("delete_client_certificate", {"certificate_id": "cert-abc", "confirm": True})
-    assert names == {
-        "list_client_certificates",
-        "get_client_certificate",
-        "inspect_certificate",
-        "find_expiring_client_certificates",
-        "list_certificate_request_tokens",
-        "get_certificate_request_token",
-        "list_shares",
-        "get_share",
-        "check_certificate_against_share",
-    }
+    assert names == {definition.name for definition in ALL_TOOLS if definition.read_only}
+    assert {"list_client_certificates", "get_client_certificate", "inspect_certificate", "get_share"} <= names
+    assert not names & {"delete_client_certificate", "replace_client_certificate", "generate_csr"}
     assert refused.is_error

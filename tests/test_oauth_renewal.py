@@ -25,9 +25,9 @@ from frontdoor_mcp.api.auth import (
     Secret,
     jwt_expiry,
 )
-from frontdoor_mcp.app import build_server
-from frontdoor_mcp.sandbox.faults import Fault
+from frontdoor_mcp.sandbox.faults.controller import Fault
 from frontdoor_mcp.sandbox.runner import RunningSandbox, start_sandbox
+from frontdoor_mcp.server import build_server
 from tests.support import (
     CANARY_TOKEN,
     connect,

@@ -9,10 +9,10 @@ import pytest
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS, TextContent, TextResourceContents
 
-from frontdoor_mcp.app import FrontdoorServer, build_server
 from frontdoor_mcp.config import Settings
 from frontdoor_mcp.prompt_library import load_prompts
 from frontdoor_mcp.sandbox.runner import RunningSandbox
+from frontdoor_mcp.server import FrontdoorServer, build_server
 from tests.support import connect, make_certificate, ok
 
 pytestmark = pytest.mark.anyio

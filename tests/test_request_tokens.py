@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from frontdoor_mcp.app import FrontdoorServer, build_server
 from frontdoor_mcp.sandbox.runner import RunningSandbox, start_sandbox
+from frontdoor_mcp.server import FrontdoorServer, build_server
 from tests.support import (
     CANARY_TOKEN,
     FAULTS,

@@ -13,8 +13,8 @@ from frontdoor_mcp.api.auth import BearerToken, Secret
 from frontdoor_mcp.api.client import FrontdoorClient
 from frontdoor_mcp.rules import RESULT_BUDGET_BYTES
 from frontdoor_mcp.sandbox.runner import RunningSandbox
-from frontdoor_mcp.tools.audit import audit_expiry
-from frontdoor_mcp.tools.state import SILENT, AppState
+from frontdoor_mcp.toolkit.state import SILENT, AppState
+from frontdoor_mcp.tools.expiry import find_expiring_client_certificates
 from tests.support import connect, make_certificate, ok, sandbox_settings, text_of
 
 pytestmark = pytest.mark.anyio
@@ -35,7 +35,7 @@ def crowded(module_sandbox: RunningSandbox) -> RunningSandbox:
 async def test_ten_thousand_certificates_fit_with_totals_and_a_way_to_narrow(
     crowded: RunningSandbox, tmp_path: Path
 ) -> None:
-    from frontdoor_mcp.app import build_server
+    from frontdoor_mcp.server import build_server
 
     server = build_server(sandbox_settings(crowded, tmp_path))
     async with connect(server, "legacy") as client:
@@ -55,8 +55,8 @@ async def test_the_audit_counts_everything_and_details_the_most_urgent_that_fit(
     expiring_soon = make_certificate("soon", days=3)
     sandbox.seed_certificates(300, value=expiring_soon, name_prefix="soon")
     async with FrontdoorClient(sandbox.base_url, BearerToken(Secret(sandbox.token), source="test")) as client:
-        state = AppState(client, sandbox.frontdoor_id, None, "test")
-        answer = await audit_expiry(state, SILENT, budget=20_000)
+        state = AppState(client, sandbox.frontdoor_id, None, "test", result_budget=20_000)
+        answer = await find_expiring_client_certificates(state, SILENT)
     report = answer.result
     assert report.checked == 300 and report.expiring_count == 300 and report.expired_count == 0
     assert report.details_truncated and 0 < len(report.expiring) < 300

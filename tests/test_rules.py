@@ -15,14 +15,15 @@ from frontdoor_mcp.api.models import CertificateSummary
 from frontdoor_mcp.pki import csr, pem, policy
 from frontdoor_mcp.pki.files import LocalFileError, check_new_file
 from frontdoor_mcp.redaction import KNOWN_SECRETS, mask_token, redact
-from frontdoor_mcp.tools import messages
-from frontdoor_mcp.tools.registry import TOOLS, built_tool
+from frontdoor_mcp.toolkit import failures as messages
+from frontdoor_mcp.toolkit.adapter import built_tool
+from frontdoor_mcp.tools import ALL_TOOLS
 from tests.support import make_certificate
 
 
 def _schema(tool: str) -> dict[str, Any]:
-    spec = next(spec for spec in TOOLS if spec.name == tool)
-    return built_tool(spec).parameters
+    definition = next(definition for definition in ALL_TOOLS if definition.name == tool)
+    return built_tool(definition).parameters
 
 
 def _argument(tool: str, name: str) -> dict[str, Any]:

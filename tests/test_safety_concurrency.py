@@ -10,9 +10,9 @@ from typing import Any, Final
 import anyio
 import pytest
 
-from frontdoor_mcp.app import build_server
-from frontdoor_mcp.sandbox.faults import Fault
+from frontdoor_mcp.sandbox.faults.controller import Fault
 from frontdoor_mcp.sandbox.runner import RunningSandbox
+from frontdoor_mcp.server import build_server
 from tests.support import (
     Session,
     Sleeps,

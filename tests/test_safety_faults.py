@@ -22,9 +22,9 @@ import httpx2
 import pytest
 
 from frontdoor_mcp.api.auth import BearerToken, Secret
-from frontdoor_mcp.app import FrontdoorServer, build_server
-from frontdoor_mcp.sandbox.faults import Fault, FaultKind
+from frontdoor_mcp.sandbox.faults.controller import Fault, FaultKind
 from frontdoor_mcp.sandbox.runner import RunningSandbox
+from frontdoor_mcp.server import FrontdoorServer, build_server
 from tests.support import (
     Session,
     Sleeps,

@@ -29,9 +29,9 @@ from mcp.client.stdio import StdioServerParameters
 from mcp_types import CallToolResult
 
 from frontdoor_mcp.api.ids import CERTIFICATE_ID_PATTERN, FRONTDOOR_ID_PATTERN
-from frontdoor_mcp.app import FrontdoorServer, build_server
 from frontdoor_mcp.rules import NAME_MAX_CHARS
 from frontdoor_mcp.sandbox.runner import RunningSandbox
+from frontdoor_mcp.server import FrontdoorServer, build_server
 from frontdoor_mcp.text import escape_controls
 from tests.support import (
     API_HOST,

@@ -21,9 +21,9 @@ from mcp import Client
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
 from frontdoor_mcp.api.auth import BasicToken, BearerToken, ClientCredentials, Credential, Secret
-from frontdoor_mcp.app import build_server
-from frontdoor_mcp.sandbox.faults import Fault
+from frontdoor_mcp.sandbox.faults.controller import Fault
 from frontdoor_mcp.sandbox.runner import RunningSandbox, start_sandbox
+from frontdoor_mcp.server import build_server
 from tests.support import (
     CANARY_SECRET,
     CANARY_TOKEN,

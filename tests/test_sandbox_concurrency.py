@@ -13,7 +13,7 @@ from typing import Any, cast
 import httpx2
 import pytest
 
-from frontdoor_mcp.sandbox.certificate_routes import summary_json
+from frontdoor_mcp.sandbox.certificates.routes import summary_json
 from frontdoor_mcp.sandbox.runner import RunningSandbox, start_sandbox
 from tests.sandbox_curl.clients import new_client
 from tests.sandbox_curl.pems import certificate_pem

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from frontdoor_mcp.sandbox import store as store_module
 from frontdoor_mcp.sandbox.runner import main
-from frontdoor_mcp.sandbox.store import Store
+from frontdoor_mcp.sandbox.storage import store as store_module
+from frontdoor_mcp.sandbox.storage.store import Store
 
 
 @pytest.fixture

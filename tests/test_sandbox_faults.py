@@ -12,7 +12,7 @@ from typing import Any, cast
 import httpx2
 import pytest
 
-from frontdoor_mcp.sandbox.faults import Fault
+from frontdoor_mcp.sandbox.faults.controller import Fault
 from frontdoor_mcp.sandbox.runner import RunningSandbox
 from tests.sandbox_curl.clients import new_client
 from tests.sandbox_curl.pems import certificate_pem

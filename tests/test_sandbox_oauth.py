@@ -18,7 +18,7 @@ import pytest
 from cryptography import x509
 from mcp.shared.auth import OAuthMetadata
 
-from frontdoor_mcp.sandbox.issuer import SigningKey
+from frontdoor_mcp.sandbox.oauth.signing_key import SigningKey
 from frontdoor_mcp.sandbox.runner import RunningSandbox, start_sandbox
 from tests.sandbox_curl.clients import new_client
 from tests.sandbox_curl.pems import csr_pem

@@ -13,8 +13,8 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from frontdoor_mcp.sandbox.app import SandboxConfig, build_app
-from frontdoor_mcp.sandbox.fault_middleware import ConnectionRegistry, FaultMiddleware
-from frontdoor_mcp.sandbox.faults import FaultController
+from frontdoor_mcp.sandbox.faults.controller import FaultController
+from frontdoor_mcp.sandbox.faults.middleware import ConnectionRegistry, FaultMiddleware
 from frontdoor_mcp.sandbox.runner import RunningSandbox, start_sandbox
 from tests.sandbox_curl.clients import new_client
 from tests.sandbox_curl.pems import certificate_pem

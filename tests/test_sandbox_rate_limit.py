@@ -9,7 +9,7 @@ from typing import Any, cast
 import httpx2
 import pytest
 
-from frontdoor_mcp.sandbox.faults import Fault
+from frontdoor_mcp.sandbox.faults.controller import Fault
 from frontdoor_mcp.sandbox.runner import RunningSandbox, start_sandbox
 from tests.clocks import ManualClock
 from tests.sandbox_curl.clients import new_client

@@ -17,8 +17,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from frontdoor_mcp.sandbox.request_tokens.store import RedemptionRefused
 from frontdoor_mcp.sandbox.runner import RunningSandbox, start_sandbox
-from frontdoor_mcp.sandbox.token_store import RedemptionRefused
 from tests.clocks import ManualClock
 from tests.sandbox_curl.clients import new_client
 from tests.sandbox_curl.pems import certificate_pem, csr_pem, new_key, pem_of, tampered_csr_pem

@@ -17,8 +17,8 @@ from cryptography.hazmat.primitives import serialization
 from mcp.client.context import ClientRequestContext
 from mcp_types import ElicitRequestParams, ElicitResult, ErrorData
 
-from frontdoor_mcp.app import FrontdoorServer, build_server
 from frontdoor_mcp.sandbox.runner import RunningSandbox, start_sandbox
+from frontdoor_mcp.server import FrontdoorServer, build_server
 from tests.support import (
     CANARY_TOKEN,
     FakeApi,

@@ -11,9 +11,9 @@ import pytest
 from mcp import Client
 from mcp_types import CallToolResult
 
-from frontdoor_mcp.app import build_server
 from frontdoor_mcp.rules import RESULT_BUDGET_BYTES
 from frontdoor_mcp.sandbox.runner import RunningSandbox
+from frontdoor_mcp.server import build_server
 from tests.support import connect, sandbox_settings, text_of
 
 pytestmark = pytest.mark.anyio

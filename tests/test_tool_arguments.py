@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mcp_types import Tool
 
-from frontdoor_mcp.app import FrontdoorServer, build_server
-from frontdoor_mcp.gate import ArgumentGate
-from frontdoor_mcp.tools.registry import TOOLS
+from frontdoor_mcp.server import FrontdoorServer, build_server
+from frontdoor_mcp.toolkit.argument_gate import ArgumentGate
+from frontdoor_mcp.tools import ALL_TOOLS
 from tests.support import SEEDED, Harness, assert_answered, connect, is_crash, mock_settings, text_of
 
 pytestmark = pytest.mark.anyio
@@ -28,7 +28,7 @@ CANARY: Final = "canary-argument-value-93c1"
 EXAMPLES: Final = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], database=None
 )
-TOOL_NAMES: Final = [spec.name for spec in TOOLS]
+TOOL_NAMES: Final = [tool.name for tool in ALL_TOOLS]
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,6 @@
 """The tool contract: every tool annotated and described, the catalog `tools/list` is served from equal to what
-the code builds (one file per tool, so a schema change shows in review), the README in step."""
+the code builds (one file per toolset, so a schema change shows in review), the README in step, and starting a
+server imports none of the tools."""
 
 from __future__ import annotations
 
@@ -9,22 +10,24 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pytest
 from mcp.server.mcpserver import MCPServer
 from mcp_types import Tool, ToolAnnotations
 
-from frontdoor_mcp.app import FrontdoorServer
-from frontdoor_mcp.tools.catalog import CATALOG_DIR
-from frontdoor_mcp.tools.registry import TOOLS, built_tool
+from frontdoor_mcp.server import FrontdoorServer
+from frontdoor_mcp.toolkit.adapter import built_tool
+from frontdoor_mcp.toolkit.catalog import CATALOG_DIR, catalog_path, catalog_text
+from frontdoor_mcp.toolkit.definition import TOOLSETS
+from frontdoor_mcp.tools import ALL_TOOLS
 from tests.support import connect
 
 pytestmark = pytest.mark.anyio
 
 ROOT = Path(__file__).resolve().parent.parent
-CATALOG = CATALOG_DIR
-EXPECTED_TOOLS = {
+CONTRACT_TOOLS: Final = {
+    # The names users' configurations and prompts rely on (the README's tool table): none may disappear.
     "list_client_certificates",
     "get_client_certificate",
     "upload_client_certificate",
@@ -47,6 +50,45 @@ EXPECTED_TOOLS = {
 }
 
 
+async def test_the_catalog_is_what_the_code_builds() -> None:
+    """(First in this file: with UPDATE_SNAPSHOTS=1 it rewrites the catalog before any server here reads it.)
+    What a server lists is read from the catalog; here each tool is built from its definition, as the SDK
+    would serve it, and compared with its toolset's file. Regenerate with UPDATE_SNAPSHOTS=1 and commit the diff
+    (review it: it is what every client's model reads). Under CI a missing file fails (never written)."""
+    built = MCPServer("catalog", tools=[built_tool(definition) for definition in ALL_TOOLS])
+    listed = {tool.name: tool for tool in await built.list_tools()}
+    assert [definition.toolset for definition in ALL_TOOLS] == sorted(
+        (definition.toolset for definition in ALL_TOOLS), key=TOOLSETS.index
+    ), "ALL_TOOLS is grouped by toolset, in TOOLSETS order: the order tools/list shows"
+    updating = os.environ.get("UPDATE_SNAPSHOTS") == "1"
+    regenerate = f"run UPDATE_SNAPSHOTS=1 uv run pytest tests/{Path(__file__).name} and review the diff"
+    problems: list[str] = []
+    for toolset in TOOLSETS:
+        path = catalog_path(toolset)
+        wanted = catalog_text([listed[d.name] for d in ALL_TOOLS if d.toolset == toolset])
+        if updating or (not path.exists() and not os.environ.get("CI")):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(wanted)
+            if not updating:
+                problems.append(f"{toolset}: was not in the catalog; its file was written, review and commit it")
+            continue
+        if not path.exists():
+            problems.append(f"{toolset}: not in the catalog ({regenerate})")
+            continue
+        committed = {tool["name"]: tool for tool in json.loads(path.read_text())}
+        current = {tool["name"]: tool for tool in json.loads(wanted)}
+        problems.extend(
+            f"{name}: the code changed its schema ({regenerate})"
+            for name in sorted(set(committed) | set(current))
+            if committed.get(name) != current.get(name)
+        )
+        if not problems and path.read_text() != wanted:
+            problems.append(f"{toolset}: the tools are in another order than the code's ({regenerate})")
+    stale = sorted(path.name for path in CATALOG_DIR.glob("*.json") if path.stem not in TOOLSETS)
+    problems.extend(f"{name}: in the catalog, but no toolset has that name" for name in stale)
+    assert not problems, "\n".join(problems)
+
+
 async def _tools(server: FrontdoorServer, era: str = "legacy") -> list[Tool]:
     async with connect(server, era) as client:
         return list((await client.list_tools()).tools)
@@ -56,7 +98,8 @@ async def test_every_tool_has_annotations_descriptions_and_output_schema(
     server: FrontdoorServer, every_era: str
 ) -> None:
     tools = await _tools(server, every_era)
-    assert {tool.name for tool in tools} == EXPECTED_TOOLS
+    assert [tool.name for tool in tools] == [definition.name for definition in ALL_TOOLS]
+    assert {tool.name for tool in tools} >= CONTRACT_TOOLS
     for tool in tools:
         assert tool.description and len(tool.description) > 80, f"{tool.name}: description for the model"
         assert tool.title, f"{tool.name}: title"
@@ -91,36 +134,6 @@ def _snapshot_of(tool: Tool) -> dict[str, Any]:
     return tool.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-async def test_the_catalog_is_what_the_code_builds() -> None:
-    """What a server lists is read from the catalog; here each tool is built from its code, as the SDK would
-    serve it, and compared with its file. Regenerate with UPDATE_SNAPSHOTS=1 and commit the diff (review it:
-    it is what every client's model reads). Under CI a missing file fails (never written)."""
-    built = MCPServer("catalog", tools=[built_tool(spec) for spec in TOOLS])
-    tools = {tool.name: _snapshot_of(tool) for tool in await built.list_tools()}
-    updating = os.environ.get("UPDATE_SNAPSHOTS") == "1"
-    if updating:
-        for stale in set(CATALOG.glob("*.json")) - {CATALOG / f"{name}.json" for name in tools}:
-            stale.unlink()
-    problems: list[str] = []
-    for name, current in sorted(tools.items()):
-        path = CATALOG / f"{name}.json"
-        if updating or (not path.exists() and not os.environ.get("CI")):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(current, indent=2, sort_keys=True) + "\n")
-            if not updating:
-                problems.append(f"{name}: was not in the catalog; its file was written, review and commit it")
-            continue
-        if not path.exists():
-            problems.append(f"{name}: not in the catalog (run UPDATE_SNAPSHOTS=1 uv run pytest {Path(__file__).name})")
-        elif json.loads(path.read_text()) != current:
-            problems.append(
-                f"{name}: the code changed its schema (run UPDATE_SNAPSHOTS=1 uv run pytest and review the diff)"
-            )
-    stale = sorted(path.stem for path in CATALOG.glob("*.json") if path.stem not in tools)
-    problems.extend(f"{name}: in the catalog, but the server no longer has it" for name in stale)
-    assert not problems, "\n".join(problems)
-
-
 async def test_readme_tool_table_matches_list_tools(server: FrontdoorServer) -> None:
     readme = (ROOT / "README.md").read_text()
     section = readme.split("## Tools", 1)[1].split("\n## ", 1)[0]
@@ -141,7 +154,7 @@ def tools_list_budget(tools: list[Tool]) -> tuple[float, float]:
 
 @pytest.mark.parametrize("read_only", [False, True])
 async def test_tools_list_stays_within_its_budget(server: FrontdoorServer, read_only: bool, tmp_path: Path) -> None:
-    from frontdoor_mcp.app import build_server
+    from frontdoor_mcp.server import build_server
     from tests.support import mock_settings
 
     tools = await _tools(build_server(mock_settings(tmp_path, read_only=True)) if read_only else server)
@@ -153,25 +166,37 @@ async def test_tools_list_stays_within_its_budget(server: FrontdoorServer, read_
         assert description == description.strip() and "\n    " not in description, "dedented"
 
 
-def test_starting_a_server_and_listing_its_tools_builds_and_imports_none_of_them() -> None:
-    """Start-up time is part of the product: `initialize` and `tools/list` are answered from the catalog, and
-    a tool's module, its argument model and the certificate code load when a tool is first called."""
-    code = """
+LAZY_BOUNDARY: Final = "frontdoor_mcp.tools"
+"""Imported by `server.tool_definitions` when a tool is first called, never to start a local server."""
+HEAVY: Final = (LAZY_BOUNDARY, "frontdoor_mcp.pki", "frontdoor_mcp.sandbox", "cryptography.x509")
+"""What stays off the start-up path: the tools, and through them the certificate code (`pki` over
+`cryptography`); and the sandbox (its CA, database and web app)."""
+
+
+def test_starting_a_server_and_listing_its_tools_imports_nothing_heavy_until_a_tool_is_called() -> None:
+    """Start-up time is part of the product: `initialize` and `tools/list` are answered from the catalog,
+    without crossing the one lazy boundary (the tools package), so nothing heavy is imported; the first call
+    crosses it, once."""
+    code = f"""
 import sys, anyio
 from mcp import Client
-from frontdoor_mcp.app import build_server
+from frontdoor_mcp.server import build_server
 from frontdoor_mcp.config import load_settings
 
-server = build_server(load_settings(env={"NETFOUNDRY_API_TOKEN": "t"}))
+server = build_server(load_settings(env={{"NETFOUNDRY_API_TOKEN": "t"}}))
+
+def loaded():
+    return sorted({{name for name in sys.modules if name.startswith({HEAVY!r})}})
 
 async def main():
     async with Client(server) as client:
         assert len((await client.list_tools()).tools) > 10
+        print(" ".join(loaded()) or "-")
+        await client.call_tool("inspect_certificate", {{"pem": "not a pem"}})
+        print(" ".join(loaded()))
 anyio.run(main)
-heavy = ("frontdoor_mcp.tools.", "frontdoor_mcp.pki", "cryptography.x509")
-print(" ".join(sorted(m for m in sys.modules if m.startswith(heavy))))
 """
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
-    allowed = {"frontdoor_mcp.tools.annotations", "frontdoor_mcp.tools.catalog", "frontdoor_mcp.tools.registry"}
-    allowed |= {"frontdoor_mcp.tools.resources", "frontdoor_mcp.tools.state"}
-    assert set(result.stdout.split()) <= allowed, result.stdout
+    before, after = result.stdout.splitlines()
+    assert before == "-", f"imported to start and list: {before}"
+    assert LAZY_BOUNDARY in after.split() and "cryptography.x509" in after.split(), after

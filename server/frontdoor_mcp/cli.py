@@ -1,55 +1,23 @@
 """Command line: `frontdoor-mcp [--sandbox] [--read-only]` serves MCP over stdio; `sandbox`, `demo`, `doctor`,
 `http` (the same server over streamable HTTP, for a team) and `http-token` (its tokens file) are subcommands.
-Heavy modules are imported only by the command that needs them."""
+
+Each command imports what it runs when it runs (the one import inside each of the functions below): serving
+over stdio never loads the sandbox, the HTTP stack's own modules, the demo's client or the doctor.
+"""
 
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Final
 
 from frontdoor_mcp import __version__
+from frontdoor_mcp.config import ConfigError, Settings, load_settings
 from frontdoor_mcp.hosting.flags import add_http_arguments, add_token_arguments
-from frontdoor_mcp.redaction import redact
+from frontdoor_mcp.log_setup import configure_logging, warn_if_no_credential
 from frontdoor_mcp.sandbox.options import add_sandbox_arguments
-
-if TYPE_CHECKING:
-    from frontdoor_mcp.config import Settings
-
-
-class RedactingFormatter(logging.Formatter):
-    """A safety net on the stderr handler: nothing we log carries a secret, but a library might. It works on
-    the final text, tracebacks included: every secret this process knows of (`redaction.KNOWN_SECRETS`, which
-    holds the configured credential and every token obtained or seen), the `secrets` given, and anything
-    shaped like a credential. At DEBUG, httpcore logs response headers, and a proxy that reflects the token
-    in one (without "Bearer") would otherwise put it in the log."""
-
-    def __init__(self, fmt: str, secrets: Callable[[], Iterable[str]] = tuple) -> None:
-        super().__init__(fmt)
-        self._secrets = secrets
-
-    def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record), self._secrets())
-
-
-def configure_logging(level: str) -> logging.Handler:
-    """stderr only (stdout carries the MCP protocol), with secrets redacted. Set up before the server is
-    built, so the SDK's own `basicConfig` finds a handler and leaves it in place. `level` applies to our own
-    loggers; other libraries' stay at WARNING unless `level` is TRACE (their internals at DEBUG)."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    if level == "TRACE":
-        root.setLevel(logging.DEBUG)
-    else:
-        root.setLevel(max(logging.WARNING, logging.getLevelNamesMapping()[level]))
-        logging.getLogger("frontdoor_mcp").setLevel(level)
-    return handler
 
 
 def add_version(parser: argparse.ArgumentParser) -> None:
@@ -98,30 +66,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
-    if args.command == "sandbox":
-        from frontdoor_mcp.sandbox.runner import run_sandbox_command
-
-        raise SystemExit(run_sandbox_command(args))
-    if args.command == "demo":
-        from frontdoor_mcp.demo import run_demo
-
-        raise SystemExit(run_demo())
-    if args.command == "doctor":
-        from frontdoor_mcp.doctor import run_doctor
-
-        raise SystemExit(run_doctor(api_url=args.api_url, frontdoor_id=args.frontdoor_id))
-    if args.command == "http":
-        raise SystemExit(_serve_http(args))
-    if args.command == "http-token":
-        from frontdoor_mcp.hosting.command import run_token_command
-
-        raise SystemExit(run_token_command(args))
-    raise SystemExit(_serve(args))
+    raise SystemExit(COMMANDS[args.command or "serve"](args))
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from frontdoor_mcp.app import build_server
-    from frontdoor_mcp.config import ConfigError, load_settings
+    """`frontdoor-mcp`: MCP over stdio."""
+    from frontdoor_mcp.server import build_server
 
     try:
         settings = load_settings(
@@ -132,7 +82,7 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     configure_logging(settings.log_level)
     with ExitStack() as cleanup:
-        served = _sandboxed_if_asked(settings, args, cleanup)
+        served = _sandboxed(settings, args.db, cleanup) if args.sandbox else settings
         if served is None:
             return 2
         warn_if_no_credential(served)
@@ -140,77 +90,52 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve_http(args: argparse.Namespace) -> int:
-    """`frontdoor-mcp http`: the settings as for stdio, the HTTP options from their variables and flags."""
-    import os
+def _sandboxed(settings: Settings, db: str | None, cleanup: ExitStack) -> Settings | None:
+    from frontdoor_mcp.sandboxed import sandboxed
 
-    from frontdoor_mcp.config import ConfigError, load_settings
-    from frontdoor_mcp.hosting.command import serve_http
-    from frontdoor_mcp.hosting.flags import overrides
-    from frontdoor_mcp.hosting.logs import configure_http_logging
-    from frontdoor_mcp.hosting.options import load_hosting_options
-
-    try:
-        settings = load_settings(
-            api_url=args.api_url, frontdoor_id=args.frontdoor_id, read_only=args.read_only, log_level=args.log_level
-        )
-        options = load_hosting_options(os.environ, overrides(args))
-    except ConfigError as exc:
-        print(f"frontdoor-mcp: {exc}", file=sys.stderr)
-        return 2
-    configure_http_logging(configure_logging(settings.log_level), options.log_format)
-    with ExitStack() as cleanup:
-        served = _sandboxed_if_asked(settings, args, cleanup)
-        return 2 if served is None else serve_http(served, options)
+    return sandboxed(settings, db, cleanup)
 
 
-def warn_if_no_credential(settings: Settings) -> None:
-    """The server still starts without a credential (local tools work, and a request token is redeemed without
-    one), but a person starting it should know why the API tools will refuse."""
-    if settings.credential is None:
-        from frontdoor_mcp.tools.messages import CREDENTIAL_LOCATIONS
+def _sandbox(args: argparse.Namespace) -> int:
+    from frontdoor_mcp.sandbox.runner import run_sandbox_command
 
-        logging.getLogger("frontdoor_mcp").warning(
-            "no API credential is configured: the API tools will refuse without sending anything until one of "
-            "%s is set; inspect_certificate and redeem_certificate_request_token work (and, over stdio, generate_csr).",
-            CREDENTIAL_LOCATIONS,
-        )
+    return run_sandbox_command(args)
 
 
-def _sandboxed_if_asked(settings: Settings, args: argparse.Namespace, cleanup: ExitStack) -> Settings | None:
-    """With --sandbox, the settings pointed at an embedded sandbox (which `cleanup` stops); None, said on
-    stderr, when --db names a file that is not a sandbox database."""
-    if not args.sandbox:
-        return settings
-    import sqlite3
+def _demo(_: argparse.Namespace) -> int:
+    from frontdoor_mcp.demo import run_demo
 
-    try:
-        return _with_sandbox(settings, args.db, cleanup)
-    except sqlite3.DatabaseError as exc:
-        print(f"frontdoor-mcp: {args.db} is not a sandbox database ({exc})", file=sys.stderr)
-        return None
+    return run_demo()
 
 
-def _with_sandbox(settings: Settings, db: str | None, cleanup: ExitStack) -> Settings:
-    """Start the embedded sandbox and point the settings at it (its own frontdoor and token). `cleanup`
-    stops it, and removes its temporary database (which holds its CA key), when serving ends."""
-    import dataclasses
-    import tempfile
+def _doctor(args: argparse.Namespace) -> int:
+    from frontdoor_mcp.doctor import run_doctor
 
-    from frontdoor_mcp.api.auth import BearerToken, Secret
-    from frontdoor_mcp.sandbox.runner import start_sandbox
+    return run_doctor(api_url=args.api_url, frontdoor_id=args.frontdoor_id)
 
-    if db is None:
-        folder = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="frontdoor-sandbox-"))
-        db = str(Path(folder) / "sandbox.db")
-    sandbox = start_sandbox(db_path=db)
-    cleanup.callback(sandbox.stop)
-    return dataclasses.replace(
-        settings,
-        api_url=sandbox.base_url,
-        frontdoor_id=sandbox.frontdoor_id,
-        credential=BearerToken(Secret(sandbox.token), source="--sandbox"),
+
+def _http(args: argparse.Namespace) -> int:
+    from frontdoor_mcp.hosting.command import run_http_command
+
+    return run_http_command(
+        args, lambda settings, cleanup: _sandboxed(settings, args.db, cleanup) if args.sandbox else settings
     )
+
+
+def _http_token(args: argparse.Namespace) -> int:
+    from frontdoor_mcp.hosting.command import run_token_command
+
+    return run_token_command(args)
+
+
+COMMANDS: Final[dict[str, Callable[[argparse.Namespace], int]]] = {
+    "serve": _serve,
+    "sandbox": _sandbox,
+    "demo": _demo,
+    "doctor": _doctor,
+    "http": _http,
+    "http-token": _http_token,
+}
 
 
 if __name__ == "__main__":

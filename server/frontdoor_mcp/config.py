@@ -29,6 +29,12 @@ LOG_LEVELS: Final = ("TRACE", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 """TRACE: DEBUG, and other libraries' internals too (they stay at WARNING otherwise)."""
 SYSTEM_CREDENTIALS_FILE: Final = Path("/netfoundry/credentials.json")
 """The last place looked, after the working directory and `~/.netfoundry/` (what NetFoundry's client does)."""
+CREDENTIAL_LOCATIONS: Final = (
+    "NETFOUNDRY_API_TOKEN, NETFOUNDRY_API_ACCOUNT (a credentials.json), NETFOUNDRY_CLIENT_ID with "
+    "NETFOUNDRY_PASSWORD and NETFOUNDRY_OAUTH_URL, or a credentials.json in the working directory, "
+    "~/.netfoundry/ or /netfoundry/"
+)
+"""Every place a credential is looked for, in the order they are tried (`find_credential`), in one sentence."""
 
 
 class ConfigError(ValueError):

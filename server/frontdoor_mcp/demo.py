@@ -14,17 +14,17 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import anyio
+import httpx2
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp_types import CallToolResult, TextContent
 
 from frontdoor_mcp.redaction import mask_token
-
-if TYPE_CHECKING:
-    from frontdoor_mcp.sandbox.lifecycle import RunningSandbox
+from frontdoor_mcp.sandbox.ca import sample_certificate_pem
+from frontdoor_mcp.sandbox.lifecycle import RunningSandbox, start_sandbox
 
 MISSING_ID = "cert-00000000-0000-4000-8000-000000000000"
 
@@ -73,8 +73,6 @@ def _short(value: Any) -> str:
 
 def _existing_certificate(sandbox: RunningSandbox) -> str:
     """A certificate from elsewhere, as a user would upload one (its key thrown away)."""
-    from frontdoor_mcp.sandbox.ca import sample_certificate_pem
-
     return sample_certificate_pem(sandbox.ca, "demo-uploaded", datetime.now(UTC))
 
 
@@ -131,27 +129,39 @@ async def _lifecycle(walk: Walk, operator: Client, sandbox: RunningSandbox, work
 async def _shares(walk: Walk, operator: Client, sandbox: RunningSandbox, signed_path: str) -> tuple[str, str]:
     """A share that trusts the issuing CA and admits only OU=payments: who it would let in, and what
     deleting the certificate it trusts would break. Returns the share's and the CA certificate's ids."""
-    from cryptography.hazmat.primitives.serialization import Encoding
-
-    ca_pem = sandbox.ca.certificate.public_bytes(Encoding.PEM).decode()
     ca = await walk.call(
-        "operator", operator, "upload_client_certificate", {"name": "issuing-ca", "certificate_pem": ca_pem}
+        "operator",
+        operator,
+        "upload_client_certificate",
+        {"name": "issuing-ca", "certificate_pem": sandbox.ca_certificate_pem},
     )
     ca_id = ca.get("id", MISSING_ID)
     walk.note("The frontdoor console sets up a share paymentsDb that trusts issuing-ca and requires OU=payments.")
-    share = sandbox.add_share("paymentsDb", client_certificate_id=ca_id, required_organizational_unit="payments")
+    share_id = await _console_creates_share(
+        sandbox, {"name": "paymentsDb", "clientCertificateId": ca_id, "requiredOrganizationalUnit": "payments"}
+    )
     await walk.call("operator", operator, "list_shares", {"uses_certificate_id": ca_id})
     await walk.call("operator", operator, "get_client_certificate", {"certificate_id": ca_id})
     refused = await walk.call(
         "operator",
         operator,
         "check_certificate_against_share",
-        {"share_id": share.id, "certificate_path": signed_path},
+        {"share_id": share_id, "certificate_path": signed_path},
     )
     walk.expect(refused.get("admitted") is False, "demo-client (no OU) to be refused by paymentsDb")
     kept = await walk.call("operator", operator, "delete_client_certificate", {"certificate_id": ca_id})
     walk.expect(kept.get("deleted") is False, "a delete to wait for confirmation")
-    return share.id, ca_id
+    return share_id, ca_id
+
+
+async def _console_creates_share(sandbox: RunningSandbox, definition: dict[str, Any]) -> str:
+    """A TCP share made the way the frontdoor console makes one: through the (sandbox's) API, not a tool of
+    this server (which only reads shares). Returns its id."""
+    body = {"type": "tcp", "envZId": "demoEnv", "target": "tcp://db.internal.local:5432", "ingressPort": 2100}
+    async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {sandbox.token}"}) as http:
+        answer = await http.post(f"{sandbox.base_url}/{sandbox.frontdoor_id}/shares", json=body | definition)
+    answer.raise_for_status()
+    return str(answer.json()["id"])
 
 
 async def _delegation(
@@ -196,8 +206,6 @@ async def _delegation(
 
 
 async def _walk(workdir: Path) -> list[str]:
-    from frontdoor_mcp.sandbox.lifecycle import start_sandbox
-
     sandbox = start_sandbox(db_path=workdir / "sandbox.db", share_provisioning_s=0)
     try:
         walk = Walk()

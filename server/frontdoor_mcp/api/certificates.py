@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from frontdoor_mcp.api.concurrency import AdaptiveConcurrency, AnswerObserver
+from frontdoor_mcp.api.decoding import parsed, parsed_answer
 from frontdoor_mcp.api.errors import (
     ConnectionLost,
     FrontdoorError,
@@ -23,16 +24,8 @@ from frontdoor_mcp.api.errors import (
     UnexpectedResponse,
 )
 from frontdoor_mcp.api.http import ApiHttp
-from frontdoor_mcp.api.models import (
-    Certificate,
-    CertificateSummary,
-    CreatedCertificate,
-    Deleted,
-    Page,
-    page_from_json,
-    parse_page,
-)
-from frontdoor_mcp.api.parsing import parsed, parsed_answer
+from frontdoor_mcp.api.models import Certificate, CertificateSummary, CreatedCertificate, Deleted
+from frontdoor_mcp.api.pages import Page, read_page
 from frontdoor_mcp.api.paths import Paths
 from frontdoor_mcp.api.walk import ALL_PAGES_CONCURRENCY, ProgressCallback, Selection, fetch_each, walk_into
 from frontdoor_mcp.rules import WALK_MAX_ITEMS, SortOrder
@@ -75,13 +68,7 @@ class CertificatesApi:
         params: dict[str, str] = {"page": str(page), "size": str(size)}
         if sort is not None:
             params["sort"] = sort
-        answer = await self._http.call_for_json(call, params=params)
-        return parsed_answer(
-            answer,
-            lambda body: page_from_json(body, CertificateSummary),
-            lambda data: parse_page(data, CertificateSummary),
-            "list",
-        )
+        return await read_page(self._http, call, params, CertificateSummary, "list")
 
     async def get(
         self, frontdoor_id: str, certificate_id: str, *, observe: AnswerObserver | None = None

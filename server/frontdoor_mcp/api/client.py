@@ -17,8 +17,8 @@ from frontdoor_mcp.api.paths import Paths
 
 if TYPE_CHECKING:
     from frontdoor_mcp.api.certificates import CertificatesApi
+    from frontdoor_mcp.api.request_tokens import TokensApi
     from frontdoor_mcp.api.shares import SharesApi
-    from frontdoor_mcp.api.tokens import TokensApi
 
 
 class FrontdoorClient:
@@ -36,7 +36,7 @@ class FrontdoorClient:
 
     @cached_property
     def tokens(self) -> TokensApi:
-        from frontdoor_mcp.api.tokens import TokensApi
+        from frontdoor_mcp.api.request_tokens import TokensApi
 
         return TokensApi(self._http, self._paths)
 

@@ -11,9 +11,10 @@ from typing import Annotated, Any, Final, cast
 
 from pydantic import BeforeValidator, Field, model_validator
 
+from frontdoor_mcp.api.decoding import parsed
 from frontdoor_mcp.api.http import ApiHttp
-from frontdoor_mcp.api.models import Name, Page, ShortText, WireModel, parse_page
-from frontdoor_mcp.api.parsing import parsed
+from frontdoor_mcp.api.models import Name, ShortText, WireModel
+from frontdoor_mcp.api.pages import Page, read_page
 from frontdoor_mcp.api.paths import Paths
 from frontdoor_mcp.api.walk import ProgressCallback, walk_pages
 from frontdoor_mcp.rules import WALK_MAX_ITEMS
@@ -91,8 +92,7 @@ class SharesApi:
     ) -> Page[Share]:
         call = self._paths.shares("GET", frontdoor_id)
         params = {"page": str(page), "size": str(size), **({"envZId": env_zid} if env_zid else {})}
-        status, body = await self._http.call(call, params=params)
-        return parsed(call, status, body, lambda data: parse_page(data, Share), "share list")
+        return await read_page(self._http, call, params, Share, "share list")
 
     async def list_all(
         self, frontdoor_id: str, *, env_zid: str | None = None, on_progress: ProgressCallback | None = None

@@ -35,7 +35,6 @@ from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.routing import BaseRoute, Route
 
-from frontdoor_mcp.app import FrontdoorServer, build_server
 from frontdoor_mcp.config import ConfigError, Settings
 from frontdoor_mcp.hosting.audit import AuditTrail
 from frontdoor_mcp.hosting.guard import BODY_DEADLINE_S, RequestGuard
@@ -44,7 +43,8 @@ from frontdoor_mcp.hosting.options import SCOPES, HostingOptions, IssuerAuth, To
 from frontdoor_mcp.hosting.rate_limit import CallerBuckets, CallerRateLimit
 from frontdoor_mcp.hosting.scopes import ScopeGate
 from frontdoor_mcp.hosting.token_file import TokenFileVerifier
-from frontdoor_mcp.tools.registry import tool_specs
+from frontdoor_mcp.server import FrontdoorServer, build_server, tool_definitions
+from frontdoor_mcp.toolkit.definition import offered
 
 SESSION_IDLE_TIMEOUT_S: Final = 15 * 60
 """A stateful session nobody has used for this long is closed (the client then starts a new one)."""
@@ -89,14 +89,14 @@ def build_http_app(
     """The ASGI app for `options`. `verifier` replaces the one `options.auth` names (tests), `clock` the rate
     limiter's; `server_kwargs` go to `build_server` (a test's transport to the API, say)."""
     settings = served_settings(settings, options)
-    specs = tool_specs(read_only=settings.read_only, remote=True)
+    tools = offered(tool_definitions().values(), read_only=settings.read_only, remote=True)
     server_options: dict[str, Any] = {}
     if options.state_keys:
         server_options["request_state_security"] = RequestStateSecurity(keys=list(options.state_keys))
     server: FrontdoorServer = build_server(
         settings,
         remote=True,
-        middleware=[AuditTrail(specs, default_frontdoor=settings.frontdoor_id), ScopeGate(specs)],
+        middleware=[AuditTrail(tools, default_frontdoor=settings.frontdoor_id), ScopeGate(tools)],
         server_options=server_options,
         **server_kwargs,
     )

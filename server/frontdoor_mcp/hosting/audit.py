@@ -19,7 +19,7 @@ from mcp.server.context import CallNext, HandlerResult, ServerMiddleware, Server
 from mcp_types.methods import is_input_required
 
 from frontdoor_mcp.hosting.callers import caller_name, current_token, held_scopes
-from frontdoor_mcp.tools.registry import ToolSpec
+from frontdoor_mcp.toolkit.definition import ToolDef
 
 AUDIT_LOGGER: Final = "frontdoor_mcp.audit"
 _UUID: Final = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
@@ -44,9 +44,9 @@ class AuditRecord:
 
 class AuditTrail(ServerMiddleware[Any]):
     def __init__(
-        self, specs: list[ToolSpec], *, default_frontdoor: str | None = None, logger: logging.Logger | None = None
+        self, tools: list[ToolDef], *, default_frontdoor: str | None = None, logger: logging.Logger | None = None
     ) -> None:
-        self._writes = {spec.name: spec.scope for spec in specs if not spec.read_only}
+        self._writes = {tool.name: tool.scope for tool in tools if not tool.read_only}
         self._default_frontdoor = default_frontdoor
         self._logger = logger or logging.getLogger(AUDIT_LOGGER)
 

@@ -8,15 +8,20 @@ import logging
 import os
 import socket
 import sys
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Final
 
 import uvicorn
 
-from frontdoor_mcp.config import ConfigError, Settings
+from frontdoor_mcp.config import ConfigError, Settings, load_settings
 from frontdoor_mcp.hosting.asgi import build_http_app
-from frontdoor_mcp.hosting.options import SCOPES, HostingOptions, TokenFileAuth
+from frontdoor_mcp.hosting.flags import overrides
+from frontdoor_mcp.hosting.log_format import configure_http_logging
+from frontdoor_mcp.hosting.options import SCOPES, HostingOptions, TokenFileAuth, load_hosting_options
 from frontdoor_mcp.hosting.token_file import add_token, read_entries, remove_token
+from frontdoor_mcp.log_setup import configure_logging, warn_if_no_credential
 
 logger = logging.getLogger("frontdoor_mcp.hosting")
 
@@ -47,10 +52,27 @@ def uvicorn_config(app: object, options: HostingOptions, log_level: str) -> uvic
     )
 
 
+def run_http_command(
+    args: argparse.Namespace, served: Callable[[Settings, ExitStack], Settings | None] = lambda settings, _: settings
+) -> int:
+    """`frontdoor-mcp http`: the settings as for stdio, the HTTP options from their variables and flags.
+    `served` turns the settings into those served (the CLI's `--sandbox`); None when that failed (said)."""
+    try:
+        settings = load_settings(
+            api_url=args.api_url, frontdoor_id=args.frontdoor_id, read_only=args.read_only, log_level=args.log_level
+        )
+        options = load_hosting_options(os.environ, overrides(args))
+    except ConfigError as exc:
+        print(f"frontdoor-mcp: {exc}", file=sys.stderr)
+        return 2
+    configure_http_logging(configure_logging(settings.log_level), options.log_format)
+    with ExitStack() as cleanup:
+        chosen = served(settings, cleanup)
+        return 2 if chosen is None else serve_http(chosen, options)
+
+
 def serve_http(settings: Settings, options: HostingOptions) -> int:
     """Serve until interrupted. 2 for a configuration problem, 1 when the port cannot be bound."""
-    from frontdoor_mcp.cli import warn_if_no_credential
-
     try:
         app = build_http_app(settings, options)
     except ConfigError as exc:

@@ -21,8 +21,9 @@ from starlette.applications import Starlette
 
 from frontdoor_mcp.config import ConfigError, env_text, load_settings
 from frontdoor_mcp.hosting.asgi import build_http_app
-from frontdoor_mcp.hosting.logs import configure_http_logging
+from frontdoor_mcp.hosting.log_format import configure_http_logging
 from frontdoor_mcp.hosting.options import load_hosting_options
+from frontdoor_mcp.log_setup import configure_logging, warn_if_no_credential
 
 STARTUP_FAILURE: Final = 3
 """uvicorn's code for a worker that cannot start (`uvicorn.config.STARTUP_FAILURE`): the parent then stops."""
@@ -32,8 +33,6 @@ _logging_ready = False
 
 def app_from_environment() -> Starlette:
     global _logging_ready
-    from frontdoor_mcp.cli import configure_logging, warn_if_no_credential
-
     try:
         if env_text(os.environ, "FRONTDOOR_MCP_HTTP_STATELESS") is None:
             raise ConfigError(

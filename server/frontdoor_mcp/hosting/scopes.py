@@ -2,7 +2,7 @@
 beyond them is refused with a message saying which scope it lacks.
 
 The SDK checks scopes only for the whole endpoint (`required_scopes`); this is the per-tool part, a server
-middleware like the argument gate. Each tool's scope is `ToolSpec.scope`: `frontdoor:read` for reads,
+middleware like the argument gate. Each tool's scope is `ToolDef.scope`: `frontdoor:read` for reads,
 `frontdoor:write` for writes, `frontdoor:tokens` for certificate-request-token management. Without an
 authenticated principal (which the HTTP app never lets through) nothing is allowed: it fails closed.
 """
@@ -16,9 +16,9 @@ from mcp.server.context import CallNext, HandlerResult, ServerMiddleware, Server
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_REQUEST, ListToolsResult
 
-from frontdoor_mcp.gate import tool_error_result
 from frontdoor_mcp.hosting.callers import caller_name, current_token, held_scopes
-from frontdoor_mcp.tools.registry import ToolSpec
+from frontdoor_mcp.toolkit.argument_gate import tool_error_result
+from frontdoor_mcp.toolkit.definition import ToolDef
 
 READ_SCOPE: Final = "frontdoor:read"
 RESOURCE_METHODS: Final = frozenset({"resources/read"})
@@ -34,8 +34,8 @@ def scope_refusal(tool: str, needed: str, caller: str, held: frozenset[str]) -> 
 
 
 class ScopeGate(ServerMiddleware[Any]):
-    def __init__(self, specs: list[ToolSpec]) -> None:
-        self._needed: dict[str, str] = {spec.name: spec.scope for spec in specs}
+    def __init__(self, tools: list[ToolDef]) -> None:
+        self._needed: dict[str, str] = {tool.name: tool.scope for tool in tools}
 
     def needed(self, tool: str) -> str | None:
         return self._needed.get(tool)

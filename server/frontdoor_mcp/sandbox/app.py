@@ -1,8 +1,8 @@
 """The sandbox HTTP API: the route table, and the app that serves it behind the fault middleware.
 
-The handlers live in one module per resource (`certificate_routes`, `token_routes`, `share_routes`,
-`frontdoor_routes`, `oauth_routes`, `control_routes`); what they share (configuration, Spring's admission
-checks) is `gate`. Every error, the router's own included, leaves in the guide's error shape.
+The handlers live with their resource (`certificates.routes`, `request_tokens.routes`, `shares.routes`,
+`oauth.routes`, `frontdoors`, `control`); what they share (configuration, Spring's admission checks) is
+`web.endpoint`. Every error, the router's own included, leaves in the guide's error shape.
 """
 
 from __future__ import annotations
@@ -12,15 +12,15 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from frontdoor_mcp.sandbox.certificate_routes import CertificateRoutes
-from frontdoor_mcp.sandbox.control_routes import ControlRoutes
-from frontdoor_mcp.sandbox.fault_middleware import FaultMiddleware
-from frontdoor_mcp.sandbox.frontdoor_routes import FrontdoorRoutes
-from frontdoor_mcp.sandbox.gate import SandboxConfig, by_method
-from frontdoor_mcp.sandbox.oauth_routes import AUTHORIZE_PATH, JWKS_PATH, METADATA_PATH, TOKEN_PATH, OAuthRoutes
-from frontdoor_mcp.sandbox.responses import ErrorResponse, error_response, http_error, server_error
-from frontdoor_mcp.sandbox.share_routes import ShareRoutes
-from frontdoor_mcp.sandbox.token_routes import TokenRoutes
+from frontdoor_mcp.sandbox.certificates.routes import CertificateRoutes
+from frontdoor_mcp.sandbox.control import ControlRoutes
+from frontdoor_mcp.sandbox.faults.middleware import FaultMiddleware
+from frontdoor_mcp.sandbox.frontdoors import FrontdoorRoutes
+from frontdoor_mcp.sandbox.oauth.routes import AUTHORIZE_PATH, JWKS_PATH, METADATA_PATH, TOKEN_PATH, OAuthRoutes
+from frontdoor_mcp.sandbox.request_tokens.routes import TokenRoutes
+from frontdoor_mcp.sandbox.shares.routes import ShareRoutes
+from frontdoor_mcp.sandbox.web.endpoint import SandboxConfig, by_method
+from frontdoor_mcp.sandbox.web.responses import ErrorResponse, error_response, http_error, server_error
 
 __all__ = ["SandboxConfig", "build_app"]
 

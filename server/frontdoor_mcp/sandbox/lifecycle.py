@@ -1,7 +1,7 @@
 """Start and stop a sandbox: its identity and keys, its app, and uvicorn serving it on a loopback socket.
 
 `start_sandbox` is what tests and `frontdoor-mcp --sandbox` use, and what the foreground command
-(`cli.serve_forever`) runs; the `RunningSandbox` it returns is the handle that stops it, and the test
+(`command.serve_forever`) runs; the `RunningSandbox` it returns is the handle that stops it, and the test
 support that sets up a scene (tokens, OAuth clients, request tokens, shares, many certificates).
 """
 
@@ -18,16 +18,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from frontdoor_mcp.sandbox.access import B64TOKEN
 from frontdoor_mcp.sandbox.app import SandboxConfig, build_app
-from frontdoor_mcp.sandbox.auth import B64TOKEN
 from frontdoor_mcp.sandbox.ca import SigningCA
-from frontdoor_mcp.sandbox.fault_middleware import ConnectionRegistry
-from frontdoor_mcp.sandbox.faults import FaultController
-from frontdoor_mcp.sandbox.issuer import SigningKey
-from frontdoor_mcp.sandbox.scene import Scene
-from frontdoor_mcp.sandbox.server_thread import ServerThread, bind
-from frontdoor_mcp.sandbox.store import DEFAULT_SCOPES, Store
-from frontdoor_mcp.sandbox.validation import is_uuid
+from frontdoor_mcp.sandbox.faults.controller import FaultController
+from frontdoor_mcp.sandbox.faults.middleware import ConnectionRegistry
+from frontdoor_mcp.sandbox.oauth.signing_key import SigningKey
+from frontdoor_mcp.sandbox.storage.store import DEFAULT_SCOPES, Store
+from frontdoor_mcp.sandbox.testing import Scene
+from frontdoor_mcp.sandbox.web.server_thread import ServerThread, bind
+from frontdoor_mcp.sandbox.web.validation import is_uuid
 
 DEFAULT_USERNAME = "user-sandbox"
 PORT_SETTING = "port"

@@ -4,7 +4,7 @@
 `frontdoor-mcp --sandbox`); `add_sandbox_arguments` + `run_sandbox_command` are the foreground command
 (`frontdoor-mcp sandbox`), and `python -m frontdoor_mcp.sandbox.runner` runs the same command without the
 CLI (the kill -9 durability test starts it that way). They are defined in `lifecycle` (start and stop) and
-in `cli` (the foreground command, built on `lifecycle`); this module only gathers them, so imports still
+in `command` (the foreground command, built on `lifecycle`); this module only gathers them, so imports still
 run one way.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 
-from frontdoor_mcp.sandbox.cli import (
+from frontdoor_mcp.sandbox.command import (
     add_sandbox_arguments,
     default_db_path,
     main,

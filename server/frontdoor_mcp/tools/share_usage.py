@@ -16,9 +16,9 @@ from frontdoor_mcp.api.errors import FrontdoorError
 from frontdoor_mcp.api.models import Certificate
 from frontdoor_mcp.api.shares import Share
 from frontdoor_mcp.api.walk import run_together
-from frontdoor_mcp.tools.messages import describe_failure
-from frontdoor_mcp.tools.respond import shown, shown_id
-from frontdoor_mcp.tools.state import AppState
+from frontdoor_mcp.toolkit.answers import shown, shown_id
+from frontdoor_mcp.toolkit.failures import describe_failure
+from frontdoor_mcp.toolkit.state import AppState
 
 SHARES_IN_WORDS: Final = 10
 

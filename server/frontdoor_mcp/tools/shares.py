@@ -4,22 +4,28 @@ would let in a client presenting a given certificate, rule by rule (evaluated he
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Final
 
-from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp_types import CallToolResult
 from pydantic import BaseModel, Field, StringConstraints, WithJsonSchema
 
 from frontdoor_mcp.api.errors import FrontdoorError, NotFound
 from frontdoor_mcp.api.ids import SHARE_ID_PATTERN, InvalidIdError
 from frontdoor_mcp.api.shares import Share
+from frontdoor_mcp.pki.admission import INTERPRETATION, ShareRules, evaluate_admission
+from frontdoor_mcp.pki.errors import PemError
+from frontdoor_mcp.pki.inspect import describe_certificate
+from frontdoor_mcp.pki.parse import check_no_private_key
+from frontdoor_mcp.toolkit.annotations import API_READ
+from frontdoor_mcp.toolkit.answers import Answer, shown, shown_id
+from frontdoor_mcp.toolkit.budget import LINES_IN_TEXT, trimmed_to_budget
+from frontdoor_mcp.toolkit.definition import ToolGroup
+from frontdoor_mcp.toolkit.failures import api_errors, describe_failure
+from frontdoor_mcp.toolkit.state import AppState, Reporter
 from frontdoor_mcp.tools.arguments import CertificatePathArg, CertificatePemArg, FrontdoorIdArg, PageArg, SizeArg
-from frontdoor_mcp.tools.budget import LINES_IN_TEXT, trimmed_to_budget
-from frontdoor_mcp.tools.messages import api_errors, describe_failure
-from frontdoor_mcp.tools.pem_input import pem_text
-from frontdoor_mcp.tools.respond import Answer, respond, shown, shown_id
-from frontdoor_mcp.tools.state import AppState, ContextReporter, Reporter, app_state
+from frontdoor_mcp.tools.local_files import pem_text
+
+TOOLS: Final = ToolGroup("shares")
 
 ShareIdArg = Annotated[
     str,
@@ -92,20 +98,24 @@ def item_of_share(share: Share) -> ShareItem:
     )
 
 
-# Operations ---------------------------------------------------------------------------------------------
+# The tools ----------------------------------------------------------------------------------------------
 
 
-async def list_share_items(
+@TOOLS.tool("List shares", API_READ)
+async def list_shares(
     state: AppState,
     reporter: Reporter,
-    *,
-    frontdoor_id: str | None = None,
-    page: int = 0,
-    size: int = 20,
-    all_pages: bool = False,
-    env_zid: str | None = None,
-    uses_certificate_id: str | None = None,
+    frontdoor_id: FrontdoorIdArg = None,
+    page: PageArg = 0,
+    size: SizeArg = 20,
+    all_pages: Annotated[bool, Field(description="Read every page.")] = False,
+    env_zid: Annotated[str | None, Field(description="Only this environment's shares (envZId).", max_length=64)] = None,
+    uses_certificate_id: Annotated[
+        str | None, Field(description="Only shares that require this certificate (reads every page).", max_length=85)
+    ] = None,
 ) -> Answer[ShareList]:
+    """List a frontdoor's shares: name, type, state, ingress port, whether mTLS is required and by which
+    certificate. uses_certificate_id finds the shares a certificate change would affect."""
     frontdoor = state.frontdoor(frontdoor_id)
     walk = all_pages or uses_certificate_id is not None
     with api_errors(state):
@@ -135,12 +145,15 @@ async def list_share_items(
         )
         return result, _list_text(result, uses_certificate_id)
 
-    result, text = trimmed_to_budget(matching, render)
+    result, text = trimmed_to_budget(matching, render, state.result_budget)
     assert isinstance(result, ShareList)
     return Answer(result, text)
 
 
-async def read_share(state: AppState, *, share_id: str, frontdoor_id: str | None = None) -> Answer[ShareRecord]:
+@TOOLS.tool("Get a share", API_READ)
+async def get_share(state: AppState, share_id: ShareIdArg, frontdoor_id: FrontdoorIdArg = None) -> Answer[ShareRecord]:
+    """Get one share: type, state, target, and its mTLS settings in plain words, with the certificate it
+    requires (its name and expiry, or that it no longer exists)."""
     frontdoor = state.frontdoor(frontdoor_id)
     with api_errors(state):
         share = await state.client.shares.get(frontdoor, share_id)
@@ -167,18 +180,17 @@ async def read_share(state: AppState, *, share_id: str, frontdoor_id: str | None
     return Answer(record, "\n".join(lines))
 
 
-async def check_against_share(
+@TOOLS.tool("Check a certificate against a share", API_READ)
+async def check_certificate_against_share(
     state: AppState,
-    *,
-    share_id: str,
-    frontdoor_id: str | None = None,
-    certificate_pem: str | None = None,
-    certificate_path: str | None = None,
+    share_id: ShareIdArg,
+    frontdoor_id: FrontdoorIdArg = None,
+    certificate_pem: CertificatePemArg = None,
+    certificate_path: CertificatePathArg = None,
 ) -> Answer[AdmissionCheck]:
-    from frontdoor_mcp.pki.admission import INTERPRETATION, ShareRules, evaluate_admission
-    from frontdoor_mcp.pki.errors import PemError
-    from frontdoor_mcp.pki.parse import check_no_private_key
-
+    """Check, here, whether a share would let in a client presenting this certificate: mTLS, trust in the
+    share's certificate, validity, each filter (pass, fail or not set, and why), and a clientAuth lint. Use
+    it before rotating a certificate a share requires, or when a client is refused."""
     frontdoor = state.frontdoor(frontdoor_id)
     text = pem_text(certificate_pem, certificate_path, inline_name="certificate_pem", path_name="certificate_path")
     try:
@@ -223,9 +235,6 @@ async def check_against_share(
 
 
 async def _referenced(state: AppState, frontdoor: str, share: Share) -> ReferencedCertificate | None:
-    from frontdoor_mcp.pki.errors import PemError
-    from frontdoor_mcp.pki.inspect import describe_certificate
-
     if share.client_certificate_id is None:
         return None
     try:
@@ -294,62 +303,3 @@ def _list_text(result: ShareList, uses: str | None) -> str:
         lines.append("Only the first ones fit in one result: narrow with uses_certificate_id or env_zid.")
     lines.append("For one share's mTLS settings: get_share with its share_id.")
     return "\n".join(lines)
-
-
-# MCP tools ----------------------------------------------------------------------------------------------
-
-
-async def list_shares(
-    ctx: Context[AppState, Any],
-    frontdoor_id: FrontdoorIdArg = None,
-    page: PageArg = 0,
-    size: SizeArg = 20,
-    all_pages: Annotated[bool, Field(description="Read every page.")] = False,
-    env_zid: Annotated[str | None, Field(description="Only this environment's shares (envZId).", max_length=64)] = None,
-    uses_certificate_id: Annotated[
-        str | None, Field(description="Only shares that require this certificate (reads every page).", max_length=85)
-    ] = None,
-) -> Annotated[CallToolResult, ShareList]:
-    """List a frontdoor's shares: name, type, state, ingress port, whether mTLS is required and by which
-    certificate. uses_certificate_id finds the shares a certificate change would affect."""
-    return respond(
-        await list_share_items(
-            app_state(ctx),
-            ContextReporter(ctx),
-            frontdoor_id=frontdoor_id,
-            page=page,
-            size=size,
-            all_pages=all_pages,
-            env_zid=env_zid,
-            uses_certificate_id=uses_certificate_id,
-        )
-    )
-
-
-async def get_share(
-    ctx: Context[AppState, Any], share_id: ShareIdArg, frontdoor_id: FrontdoorIdArg = None
-) -> Annotated[CallToolResult, ShareRecord]:
-    """Get one share: type, state, target, and its mTLS settings in plain words, with the certificate it
-    requires (its name and expiry, or that it no longer exists)."""
-    return respond(await read_share(app_state(ctx), share_id=share_id, frontdoor_id=frontdoor_id))
-
-
-async def check_certificate_against_share(
-    ctx: Context[AppState, Any],
-    share_id: ShareIdArg,
-    frontdoor_id: FrontdoorIdArg = None,
-    certificate_pem: CertificatePemArg = None,
-    certificate_path: CertificatePathArg = None,
-) -> Annotated[CallToolResult, AdmissionCheck]:
-    """Check, here, whether a share would let in a client presenting this certificate: mTLS, trust in the
-    share's certificate, validity, each filter (pass, fail or not set, and why), and a clientAuth lint. Use
-    it before rotating a certificate a share requires, or when a client is refused."""
-    return respond(
-        await check_against_share(
-            app_state(ctx),
-            share_id=share_id,
-            frontdoor_id=frontdoor_id,
-            certificate_pem=certificate_pem,
-            certificate_path=certificate_path,
-        )
-    )

@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 description of what the sandbox serves, as a plain dict (served at `/openapi.json`).
 
-One module per part of the API (`certificates`, `tokens`, `shares`, `service`), each holding its paths and
-schemas; `common` has what they share. `openapi_document` puts them together.
+One module per part of the API (`certificates`, `request_tokens`, `shares`, `service`), each holding its paths
+and schemas; `common` has what they share. `openapi_document` puts them together.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from frontdoor_mcp.sandbox.openapi import certificates, common, service, shares, tokens
+from frontdoor_mcp.sandbox.openapi import certificates, common, request_tokens, service, shares
 
 _DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -22,10 +22,21 @@ _DOCUMENT: dict[str, Any] = {
     },
     "security": [{"bearer": []}, {"basic": []}, {"oauth2": []}],
     "tags": [{"name": "sandbox", "description": "Sandbox control; guarded by the X-Sandbox-Admin header."}],
-    "paths": {**certificates.PATHS, **tokens.PATHS, **shares.PATHS, **service.PATHS},
+    "paths": {**certificates.PATHS, **request_tokens.PATHS, **shares.PATHS, **service.PATHS},
     "components": {
-        "schemas": {**common.SCHEMAS, **certificates.SCHEMAS, **tokens.SCHEMAS, **shares.SCHEMAS, **service.SCHEMAS},
-        "parameters": {**common.PARAMETERS, **certificates.PARAMETERS, **tokens.PARAMETERS, **shares.PARAMETERS},
+        "schemas": {
+            **common.SCHEMAS,
+            **certificates.SCHEMAS,
+            **request_tokens.SCHEMAS,
+            **shares.SCHEMAS,
+            **service.SCHEMAS,
+        },
+        "parameters": {
+            **common.PARAMETERS,
+            **certificates.PARAMETERS,
+            **request_tokens.PARAMETERS,
+            **shares.PARAMETERS,
+        },
         "securitySchemes": service.SECURITY_SCHEMES,
     },
 }

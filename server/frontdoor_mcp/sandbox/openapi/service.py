@@ -3,7 +3,7 @@ document, and the `/_sandbox` control plane."""
 
 from __future__ import annotations
 
-from frontdoor_mcp.sandbox.faults import FAULT_KINDS
+from frontdoor_mcp.sandbox.faults.controller import FAULT_KINDS
 from frontdoor_mcp.sandbox.openapi.common import STRING, Doc, body, error, json_content, params, ref
 
 _OAUTH_ERROR = json_content(ref("schemas", "OAuthError"))

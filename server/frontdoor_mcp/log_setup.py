@@ -1,0 +1,53 @@
+"""The process's log: stderr only (stdout carries the MCP protocol over stdio), every line redacted, and the
+one warning every server start owes a person (no API credential). Used by every command that serves."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Iterable
+
+from frontdoor_mcp.config import CREDENTIAL_LOCATIONS, Settings
+from frontdoor_mcp.redaction import redact
+
+
+class RedactingFormatter(logging.Formatter):
+    """A safety net on the stderr handler: nothing we log carries a secret, but a library might. It works on
+    the final text, tracebacks included: every secret this process knows of (`redaction.KNOWN_SECRETS`, which
+    holds the configured credential and every token obtained or seen), the `secrets` given, and anything
+    shaped like a credential. At DEBUG, httpcore logs response headers, and a proxy that reflects the token
+    in one (without "Bearer") would otherwise put it in the log."""
+
+    def __init__(self, fmt: str, secrets: Callable[[], Iterable[str]] = tuple) -> None:
+        super().__init__(fmt)
+        self._secrets = secrets
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record), self._secrets())
+
+
+def configure_logging(level: str) -> logging.Handler:
+    """stderr only (stdout carries the MCP protocol), with secrets redacted. Set up before the server is
+    built, so the SDK's own `basicConfig` finds a handler and leaves it in place. `level` applies to our own
+    loggers; other libraries' stay at WARNING unless `level` is TRACE (their internals at DEBUG)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    if level == "TRACE":
+        root.setLevel(logging.DEBUG)
+    else:
+        root.setLevel(max(logging.WARNING, logging.getLevelNamesMapping()[level]))
+        logging.getLogger("frontdoor_mcp").setLevel(level)
+    return handler
+
+
+def warn_if_no_credential(settings: Settings) -> None:
+    """The server still starts without a credential (local tools work, and a request token is redeemed without
+    one), but a person starting it should know why the API tools will refuse."""
+    if settings.credential is None:
+        logging.getLogger("frontdoor_mcp").warning(
+            "no API credential is configured: the API tools will refuse without sending anything until one of "
+            "%s is set; inspect_certificate and redeem_certificate_request_token work (and, over stdio, generate_csr).",
+            CREDENTIAL_LOCATIONS,
+        )

@@ -1,0 +1,140 @@
+"""The shares endpoints: list (filter `envZId`), get (by `id` or `zId`), create, delete.
+
+The MCP server only reads shares; create and delete exist so tests, the demo and users can set up a scene.
+The guide documents list and get, the TCP fields and the PROVISIONING/ACTIVE states; the rest is a sandbox
+choice (README, "Sandbox choices"). No traffic flows: a share here is its definition and its state.
+"""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from frontdoor_mcp.sandbox.shares.binding import BACKEND_MODES, share_spec
+from frontdoor_mcp.sandbox.shares.store import SHARE_ORDER_SQL, IngressPortTaken, UnknownCertificate
+from frontdoor_mcp.sandbox.storage.rows import ShareRow
+from frontdoor_mcp.sandbox.web.endpoint import Gate
+from frontdoor_mcp.sandbox.web.responses import (
+    Json,
+    api_root,
+    bad_request,
+    conflict,
+    deleted_json,
+    iso_instant,
+    json_response,
+    not_found,
+    one_response,
+    page_response,
+    without_nulls,
+)
+from frontdoor_mcp.sandbox.web.validation import page_request, sort_orders
+
+HAL_COLLECTION = "shares"
+
+
+def shares_url(request: Request, frontdoor_id: str) -> str:
+    return f"{api_root(request)}/frontdoor/{frontdoor_id}/shares"
+
+
+def share_state(row: ShareRow, now_us: int, provisioning_s: float) -> str:
+    """PROVISIONING until the provisioning delay has passed on the sandbox clock, then ACTIVE: computed at
+    read, so a test moves a share along by moving the clock (the guide: states "like PROVISIONING and
+    ACTIVE", a new share "may take a few minutes")."""
+    return "ACTIVE" if now_us >= row.created_us + int(provisioning_s * 1_000_000) else "PROVISIONING"
+
+
+def share_json(row: ShareRow, state: str) -> Json:
+    """Nulls left out (Jackson NON_NULL); the filter lists as JSON arrays of strings."""
+    return without_nulls(
+        {
+            "id": row.id,
+            "zId": row.z_id,
+            "frontdoorId": row.frontdoor_id,
+            "name": row.name,
+            "type": row.type,
+            "state": state,
+            "envZId": row.env_z_id,
+            "shareMode": "public",
+            "backendMode": BACKEND_MODES.get(row.type),
+            "target": row.target,
+            "ingressPort": row.ingress_port,
+            "clientCertificateId": row.client_certificate_id,
+            "allowedSubjects": None if row.allowed_subjects is None else list(row.allowed_subjects),
+            "allowedCommonNamePrefixes": (
+                None if row.allowed_common_name_prefixes is None else list(row.allowed_common_name_prefixes)
+            ),
+            "requiredOrganizationalUnit": row.required_organizational_unit,
+            "createdAt": iso_instant(row.created_us),
+            "createdBy": row.created_by,
+        }
+    )
+
+
+class ShareRoutes(Gate):
+    def _json(self, row: ShareRow) -> Json:
+        return share_json(row, share_state(row, self.now_us(), self.config.share_provisioning_s))
+
+    async def list_page(self, request: Request) -> Response:
+        call = await self.admit(request)
+        page, size = page_request(request.query_params.get("page"), request.query_params.get("size"))
+        orders = sort_orders(request.query_params.getlist("sort"), SHARE_ORDER_SQL, "Share")
+        env_z_id = request.query_params.get("envZId")
+        collection_url = shares_url(request, call.frontdoor_id)
+        filters = () if env_z_id is None else (("envZId", env_z_id),)
+
+        def rendered_page() -> Response:
+            rows, total = self.store.shares.page(call.frontdoor_id, env_z_id, orders, page * size, size)
+            return page_response(
+                call.rep,
+                [self._json(row) for row in rows],
+                total,
+                page=page,
+                size=size,
+                orders=orders,
+                collection_url=collection_url,
+                hal_key=HAL_COLLECTION,
+                filters=filters,
+            )
+
+        return await self.page_in_worker(rendered_page)
+
+    async def create(self, request: Request) -> Response:
+        call = await self.admit_body(request, share_spec)
+        try:
+            row = await self.run_write(
+                lambda: self.store.shares.create(call.frontdoor_id, call.body, call.principal.username)
+            )
+        except UnknownCertificate as exc:
+            # A reference the body holds that does not resolve is a bad request, not a missing resource.
+            raise bad_request(f"Client certificate {exc.certificate_id} not found") from None
+        except IngressPortTaken as exc:
+            raise conflict(f"Ingress port {exc.port} is already used by another share of this frontdoor") from None
+        # 201 and the share as it is now (PROVISIONING): the guide's "eventual consistency after create".
+        return one_response(call.rep, self._json(row), f"{shares_url(request, call.frontdoor_id)}/{row.id}", status=201)
+
+    async def get(self, request: Request) -> Response:
+        call = await self.admit(request)
+        share_id = _share_id(request)
+        row = self.store.shares.get(call.frontdoor_id, share_id)
+        if row is None:
+            _not_found(share_id)
+        return one_response(call.rep, self._json(row), f"{shares_url(request, call.frontdoor_id)}/{row.id}")
+
+    async def delete(self, request: Request) -> Response:
+        call = await self.admit(request)
+        share_id = _share_id(request)
+        username = call.principal.username
+        row = await self.run_write(lambda: self.store.shares.delete(call.frontdoor_id, share_id, username))
+        if row is None:
+            _not_found(share_id)
+        return json_response(200, deleted_json(row.id, row.name, row.frontdoor_id, row.deleted_us, row.deleted_by))
+
+
+def _share_id(request: Request) -> str:
+    return str(request.path_params["share_id"])
+
+
+def _not_found(share_id: str) -> NoReturn:
+    raise not_found(f"Share {share_id} not found")

@@ -1,0 +1,37 @@
+"""`--sandbox`: the settings pointed at an embedded sandbox, for `frontdoor-mcp --sandbox` and
+`frontdoor-mcp http --sandbox`. Imported only when `--sandbox` is given: the sandbox's web stack, CA and
+database stay off every other start-up path."""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+import sys
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+
+from frontdoor_mcp.api.auth import BearerToken, Secret
+from frontdoor_mcp.config import Settings
+from frontdoor_mcp.sandbox.runner import start_sandbox
+
+
+def sandboxed(settings: Settings, db: str | None, cleanup: ExitStack) -> Settings | None:
+    """The settings pointed at an embedded sandbox (its own frontdoor and token) that `cleanup` stops, and
+    whose temporary database (which holds its CA key) it removes, when serving ends. None, said on stderr,
+    when `db` names a file that is not a sandbox database."""
+    if db is None:
+        folder = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="frontdoor-sandbox-"))
+        db = str(Path(folder) / "sandbox.db")
+    try:
+        sandbox = start_sandbox(db_path=db)
+    except sqlite3.DatabaseError as exc:
+        print(f"frontdoor-mcp: {db} is not a sandbox database ({exc})", file=sys.stderr)
+        return None
+    cleanup.callback(sandbox.stop)
+    return dataclasses.replace(
+        settings,
+        api_url=sandbox.base_url,
+        frontdoor_id=sandbox.frontdoor_id,
+        credential=BearerToken(Secret(sandbox.token), source="--sandbox"),
+    )

@@ -29,7 +29,12 @@ LAYERS: Final[tuple[dict[str, tuple[str, ...]], ...]] = (
     {"tools": ("frontdoor_mcp.tools",)},
     {"toolkit": ("frontdoor_mcp.toolkit",)},
     {"config": ("frontdoor_mcp.config", "frontdoor_mcp.log_setup")},
-    {"api": ("frontdoor_mcp.api",), "pki": ("frontdoor_mcp.pki",), "sandbox": ("frontdoor_mcp.sandbox",)},
+    {
+        "api": ("frontdoor_mcp.api",),
+        "pki": ("frontdoor_mcp.pki",),
+        "tls_probe": ("frontdoor_mcp.tls_probe",),
+        "sandbox": ("frontdoor_mcp.sandbox",),
+    },
     {"bottom": ("frontdoor_mcp.text", "frontdoor_mcp.rules", "frontdoor_mcp.redaction", "frontdoor_mcp")},
 )
 

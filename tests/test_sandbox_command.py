@@ -30,6 +30,7 @@ OPTIONS = {
     "--client-secret",
     "--token-ttl",
     "--share-provisioning-seconds",
+    "--ephemeral-ingress-ports",
     "--admin-token",
 }
 

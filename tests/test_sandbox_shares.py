@@ -98,9 +98,11 @@ def test_a_tcp_share_is_provisioning_then_active(
         "allowedSubjects": ["CN=service-account-1,O=MyCompany"],
         "allowedCommonNamePrefixes": ["service-account-", "frontdoor-access-"],
         "requiredOrganizationalUnit": "Engineering",
+        "ingressAddress": share["ingressAddress"],  # the sandbox's tests move ingress ports to free ones
         "createdAt": share["createdAt"],
         "createdBy": shared.username,
     }
+    assert re.fullmatch(r"127\.0\.0\.1:\d+", share["ingressAddress"])
     clock.now += 1.9
     assert body(api.get(f"{SHARES}/{share['id']}"))["state"] == "PROVISIONING"
     clock.now += 0.2

@@ -1,11 +1,12 @@
 """Shares, through the protocol against the sandbox: listed and read; a certificate change names the shares that
 depend on it, in the question and in the refusal without one; the admission check's verdicts for a table of
-certificates built with the sandbox CA and openssl; the audit marks certificates shares require."""
+certificates built with openssl, a customer CA and the sandbox CA; the audit marks certificates shares require."""
 
 from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,9 @@ from typing import Any
 import httpx2
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID
 from mcp.client.context import ClientRequestContext
 from mcp_types import ElicitRequestParams, ElicitResult, ErrorData
 
@@ -194,56 +197,124 @@ def _openssl_self_signed(folder: Path, subject: str) -> str:
 
 
 def _signed(scene: RunningSandbox, csr_pem: str, *, days_ago: int = 0) -> str:
+    """Signed by the sandbox CA the way NetFoundry signs from a CSR: extended key usage serverAuth only."""
     csr = x509.load_pem_x509_csr(csr_pem.encode())
     certificate = scene.ca.sign_csr(csr, now=datetime.now(UTC) - timedelta(days=days_ago))
     return certificate.public_bytes(serialization.Encoding.PEM).decode()
 
 
+@dataclass(frozen=True)
+class CustomerCa:
+    """A company's own CA, made with openssl, that signs client certificates with clientAuth."""
+
+    pem: str
+    key: ec.EllipticCurvePrivateKey
+
+    def sign(self, csr_pem: str, *, days_ago: int = 0) -> str:
+        csr = x509.load_pem_x509_csr(csr_pem.encode())
+        issuer = x509.load_pem_x509_certificate(self.pem.encode())
+        start = datetime.now(UTC) - timedelta(days=days_ago, minutes=5)
+        certificate = (
+            x509.CertificateBuilder()
+            .subject_name(csr.subject)
+            .issuer_name(issuer.subject)
+            .public_key(csr.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(start)
+            .not_valid_after(start + timedelta(days=30))
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+            .sign(self.key, hashes.SHA256())
+        )
+        return certificate.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def _openssl_ca(folder: Path) -> CustomerCa:
+    _openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "30",
+        "-subj",
+        "/O=Example/CN=Example Client CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+        cwd=folder,
+    )
+    key = serialization.load_pem_private_key((folder / "ca.key").read_bytes(), password=None)
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    return CustomerCa((folder / "ca.pem").read_text(), key)
+
+
 @pytest.fixture(scope="module")
-def admission_table(scene: RunningSandbox, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """Certificates made with openssl (subjects, a stranger) and signed, or not, by the sandbox CA."""
+def customer_ca(tmp_path_factory: pytest.TempPathFactory) -> CustomerCa:
+    return _openssl_ca(tmp_path_factory.mktemp("customer-ca"))
+
+
+@pytest.fixture(scope="module")
+def admission_table(
+    scene: RunningSandbox, customer_ca: CustomerCa, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, str]:
+    """Certificates made with openssl (subjects, a stranger), signed by a customer CA with clientAuth, or by the
+    sandbox CA as NetFoundry signs (serverAuth only)."""
     folder = tmp_path_factory.mktemp("admission")
     good = "/O=Example/OU=payments/CN=svc-payments"
     return {
-        "good": _signed(scene, _openssl_csr(folder, good)),
+        "good": customer_ca.sign(_openssl_csr(folder, good)),
+        "netfoundry signed": _signed(scene, _openssl_csr(folder, good)),
         "stranger": _openssl_self_signed(folder, good),
-        "expired": _signed(scene, _openssl_csr(folder, good), days_ago=400),
-        "other subject": _signed(scene, _openssl_csr(folder, "/O=Example/OU=payments/CN=svc-other")),
-        "other prefix": _signed(scene, _openssl_csr(folder, "/O=Example/OU=payments/CN=batch-payments")),
-        "other unit": _signed(scene, _openssl_csr(folder, "/O=Example/OU=billing/CN=svc-payments")),
-        "several wrong": _signed(scene, _openssl_csr(folder, "/O=Example/OU=billing/CN=batch-job")),
+        "expired": customer_ca.sign(_openssl_csr(folder, good), days_ago=400),
+        "other subject": customer_ca.sign(_openssl_csr(folder, "/O=Example/OU=payments/CN=svc-other")),
+        "other prefix": customer_ca.sign(_openssl_csr(folder, "/O=Example/OU=payments/CN=batch-payments")),
+        "other unit": customer_ca.sign(_openssl_csr(folder, "/O=Example/OU=billing/CN=svc-payments")),
+        "several wrong": customer_ca.sign(_openssl_csr(folder, "/O=Example/OU=billing/CN=batch-job")),
     }
 
 
 @pytest.mark.parametrize(
-    ("certificate", "share", "admitted", "failing"),
+    ("certificate", "anchor", "share", "verdict", "failing"),
     [
-        ("good", "everything", True, set[str]()),
-        ("stranger", "trust only", False, {"trust"}),
-        ("expired", "trust only", False, {"validity"}),
-        ("other subject", "subjects", False, {"allowed_subjects"}),
-        ("good", "subjects", True, set[str]()),
-        ("other prefix", "prefixes", False, {"allowed_common_name_prefixes"}),
-        ("other unit", "unit", False, {"required_organizational_unit"}),
+        ("good", "customer", "everything", "admit", set[str]()),
+        ("netfoundry signed", "sandbox", "trust only", "refuse", {"client_auth"}),
+        ("stranger", "customer", "trust only", "refuse", {"trust"}),
+        ("expired", "customer", "trust only", "refuse", {"validity"}),
+        ("other subject", "customer", "subjects", "refuse", {"allowed_subjects"}),
+        ("good", "customer", "subjects", "admit", set[str]()),
+        ("other prefix", "customer", "prefixes", "refuse", {"allowed_common_name_prefixes"}),
+        ("other unit", "customer", "unit", "refuse", {"required_organizational_unit"}),
         (
             "several wrong",
+            "customer",
             "everything",
-            False,
+            "refuse",
             {"allowed_subjects", "allowed_common_name_prefixes", "required_organizational_unit"},
         ),
-        ("stranger", "no mtls", True, set[str]()),
+        ("stranger", "customer", "no mtls", "admit", set[str]()),
     ],
 )
 async def test_the_admission_check_gives_the_right_verdict(
     server: FrontdoorServer,
     scene: RunningSandbox,
+    customer_ca: CustomerCa,
     admission_table: dict[str, str],
     certificate: str,
+    anchor: str,
     share: str,
-    admitted: bool,
+    verdict: str,
     failing: set[str],
 ) -> None:
-    anchor = await _upload(server, f"anchor-{share}", scene.ca_certificate_pem)
+    anchor_pem = customer_ca.pem if anchor == "customer" else scene.ca_certificate_pem
+    anchor_id = await _upload(server, f"anchor-{share}", anchor_pem)
     filters: dict[str, Any] = {
         "everything": {
             "allowed_subjects": ["CN=svc-payments, OU=payments, O=Example"],
@@ -256,14 +327,13 @@ async def test_the_admission_check_gives_the_right_verdict(
         "unit": {"required_organizational_unit": "payments"},
         "no mtls": {},
     }[share]
-    made = scene.add_share("checkedShare", client_certificate_id=None if share == "no mtls" else anchor, **filters)
+    made = scene.add_share("checkedShare", client_certificate_id=None if share == "no mtls" else anchor_id, **filters)
     async with connect(server, "legacy") as client:
         result = await client.call_tool(
             "check_certificate_against_share", {"share_id": made.id, "certificate_pem": admission_table[certificate]}
         )
     check = ok(result)
     failed = {rule["rule"] for rule in check["rules"] if rule["outcome"] == "fail"}
-    assert check["admitted"] is admitted and failed == failing, check["rules"]
-    assert ("ADMIT" if admitted else "REFUSE") in text_of(result) and check["interpretation"]
-    lint = next(rule for rule in check["rules"] if rule["rule"] == "client_auth")
-    assert lint["outcome"] in ("warning", "pass")
+    assert check["verdict"] == verdict and failed == failing, check["rules"]
+    assert check["admitted"] is (verdict == "admit")
+    assert verdict.upper() in text_of(result) and check["interpretation"]

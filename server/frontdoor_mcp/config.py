@@ -49,6 +49,8 @@ class Settings:
     read_only: bool = False
     key_dir: Path | None = None
     log_level: str = "WARNING"
+    sandbox_ca_pem: str | None = field(default=None, repr=False)
+    """With `--sandbox`: the sandbox's CA, which its shares' TLS certificates are signed by."""
 
     @property
     def credential_source(self) -> str:

@@ -24,7 +24,7 @@ def sandboxed(settings: Settings, db: str | None, cleanup: ExitStack) -> Setting
         folder = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="frontdoor-sandbox-"))
         db = str(Path(folder) / "sandbox.db")
     try:
-        sandbox = start_sandbox(db_path=db)
+        sandbox = start_sandbox(db_path=db, ingress_ports="fixed")
     except sqlite3.DatabaseError as exc:
         print(f"frontdoor-mcp: {db} is not a sandbox database ({exc})", file=sys.stderr)
         return None
@@ -34,4 +34,5 @@ def sandboxed(settings: Settings, db: str | None, cleanup: ExitStack) -> Setting
         api_url=sandbox.base_url,
         frontdoor_id=sandbox.frontdoor_id,
         credential=BearerToken(Secret(sandbox.token), source="--sandbox"),
+        sandbox_ca_pem=sandbox.ca_certificate_pem,
     )

@@ -146,6 +146,7 @@ def build_server(
                 default_frontdoor_id=settings.frontdoor_id,
                 key_dir=settings.key_dir,
                 credential_source=settings.credential_source,
+                sandbox_ca_pem=settings.sandbox_ca_pem,
             )
         finally:
             await client.aclose()

@@ -1,7 +1,11 @@
 """Shares, read only: list (filterable by environment) and get one. The shares API is documented more thinly
 than the certificates API, so this client tolerates what the documentation leaves open: a list without paging
 fields, a share without `id` (its `zId` names it then), the filter lists as JSON arrays or as the console's
-delimited strings, and an OU as one string or a list."""
+delimited strings, and an OU as one string (or a list of one).
+
+A filter is read whole: every entry, every character (an admission verdict compares them; they are capped only
+where shown). An entry that is not text is never dropped: it is kept as a reason, so that a filter the API sent
+in an unreadable form is never taken for a filter that is not set."""
 
 from __future__ import annotations
 
@@ -18,34 +22,57 @@ from frontdoor_mcp.api.pages import Page, read_page
 from frontdoor_mcp.api.paths import Paths
 from frontdoor_mcp.api.walk import ProgressCallback, walk_pages
 from frontdoor_mcp.rules import WALK_MAX_ITEMS
-from frontdoor_mcp.text import cap_text
 
-MAX_FILTER_ENTRIES: Final = 100
 _SUBJECT_SEPARATORS: Final = re.compile(r"[;\n]")
 _LIST_SEPARATORS: Final = re.compile(r"[;,\n]")
 
 
-def _text_list(separators: re.Pattern[str]) -> BeforeValidator:
-    """A filter as a list of strings, escaped and capped: a JSON array as is, or a delimited string split
-    (subjects hold commas, so only `;` and line breaks separate them)."""
+class Filter(WireModel):
+    """A share's filter as the API gave it: its entries, whole, and why any others could not be read."""
 
-    def normalise(value: Any) -> Any:
-        if value is None:
+    entries: tuple[str, ...] = ()
+    unreadable: tuple[str, ...] = ()
+    """In our words ("entry 3 is a number, not text"), never the API's value."""
+
+
+def _filter(separators: re.Pattern[str] | None) -> BeforeValidator:
+    """A JSON array of strings as it is; a delimited string split (subjects hold commas, so only `;` and line
+    breaks separate them); `separators=None`: one value (the OU), never split."""
+
+    def read(value: Any) -> Any:
+        if value is None or value == "":
             return None
         if isinstance(value, str):
-            items: list[Any] = separators.split(value)
-        elif isinstance(value, list):
+            if separators is None:
+                return {"entries": (value,)}
+            return {"entries": tuple(part.strip() for part in separators.split(value) if part.strip())}
+        if isinstance(value, list):
             items = cast(list[Any], value)
-        else:
-            return value
-        kept = [cap_text(item.strip(), 1024) for item in items if isinstance(item, str) and item.strip()]
-        return kept[:MAX_FILTER_ENTRIES]
+            entries = tuple(item for item in items if isinstance(item, str))
+            unreadable = tuple(
+                f"entry {number} is {_kind(item)}, not text"
+                for number, item in enumerate(items, start=1)
+                if not isinstance(item, str)
+            )
+            return {"entries": entries, "unreadable": unreadable}
+        return {"unreadable": (f"the value is {_kind(value)}, not a list or text",)}
 
-    return BeforeValidator(normalise)
+    return BeforeValidator(read)
 
 
-Subjects = Annotated[list[str] | None, _text_list(_SUBJECT_SEPARATORS)]
-Texts = Annotated[list[str] | None, _text_list(_LIST_SEPARATORS)]
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return "a list" if isinstance(value, list) else "an object"
+
+
+Subjects = Annotated[Filter | None, _filter(_SUBJECT_SEPARATORS)]
+Texts = Annotated[Filter | None, _filter(_LIST_SEPARATORS)]
+OneText = Annotated[Filter | None, _filter(None)]
 
 
 class Share(WireModel):
@@ -63,7 +90,9 @@ class Share(WireModel):
     client_certificate_id: ShortText | None = Field(default=None, alias="clientCertificateId")
     allowed_subjects: Subjects = Field(default=None, alias="allowedSubjects")
     allowed_common_name_prefixes: Texts = Field(default=None, alias="allowedCommonNamePrefixes")
-    required_organizational_units: Texts = Field(default=None, alias="requiredOrganizationalUnit")
+    required_organizational_unit: OneText = Field(default=None, alias="requiredOrganizationalUnit")
+    ingress_address: ShortText | None = Field(default=None, alias="ingressAddress")
+    """Where the share listens, `host:port`: a field of the sandbox's, whose ingress ports may be moved."""
     created_at: datetime | None = Field(default=None, alias="createdAt")
 
     @model_validator(mode="before")

@@ -7,6 +7,7 @@ start (one per test) and P-256 costs about a millisecond where RSA costs tens.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -180,6 +181,34 @@ class SigningCA:
         else:
             builder = builder.add_extension(san.value, critical=san.critical)
         return builder.sign(self._key, hashes.SHA256())
+
+    def serving_credentials(self, now: datetime | None = None) -> tuple[bytes, bytes]:
+        """(certificate PEM, key PEM) the data plane serves TLS with: a fresh key, a certificate for
+        `localhost`, `127.0.0.1` and `::1` (serverAuth), so a client trusting the sandbox CA verifies it."""
+        start = _second(now or datetime.now(UTC))
+        key = ec.generate_private_key(ec.SECP256R1())
+        names = [
+            x509.DNSName("localhost"),
+            x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+            x509.IPAddress(ipaddress.ip_address("::1")),
+        ]
+        certificate = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
+            .issuer_name(CA_NAME)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(start - timedelta(minutes=5))
+            .not_valid_after(start + SIGNED_VALIDITY)
+            .add_extension(x509.SubjectAlternativeName(names), critical=False)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self._key.public_key()), critical=False)
+            .sign(self._key, hashes.SHA256())
+        )
+        key_pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        return certificate.public_bytes(serialization.Encoding.PEM), key_pem
 
 
 def _key_usage(*, digital_signature: bool, key_cert_sign: bool, crl_sign: bool) -> x509.KeyUsage:

@@ -22,6 +22,7 @@ import platformdirs
 from frontdoor_mcp import __version__
 from frontdoor_mcp.sandbox.lifecycle import PortInUse, RunningSandbox, start_sandbox
 from frontdoor_mcp.sandbox.options import add_sandbox_arguments
+from frontdoor_mcp.sandbox.shares.ingress import IngressPorts
 
 _PROG = "frontdoor-mcp sandbox"
 
@@ -47,6 +48,7 @@ def run_sandbox_command(args: argparse.Namespace) -> int:
         token_ttl=args.sandbox_token_ttl,
         admin_token=args.sandbox_admin_token,
         share_provisioning_s=args.sandbox_share_provisioning_s,
+        ingress_ports=args.sandbox_ingress_ports,
     )
 
 
@@ -62,6 +64,7 @@ def serve_forever(
     *,
     admin_token: str | None = None,
     share_provisioning_s: float = 2.0,
+    ingress_ports: IngressPorts = "fixed",
 ) -> int:
     """Run the sandbox in the foreground until SIGINT/SIGTERM (call from the main thread). Returns 0, or 1
     (cannot start) or 2 (not a sandbox database) after a one-line message on stderr.
@@ -84,6 +87,7 @@ def serve_forever(
             admin_token=admin_token,
             standalone=True,
             share_provisioning_s=share_provisioning_s,
+            ingress_ports=ingress_ports,
         )
     except PortInUse as exc:
         kept = f", kept with {path}," if exc.kept else ""

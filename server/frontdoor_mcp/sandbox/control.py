@@ -1,5 +1,5 @@
-"""The sandbox's own endpoints: its OpenAPI document, and the `/_sandbox` control plane (faults and the
-request log) that tests drive over HTTP, guarded by the X-Sandbox-Admin header."""
+"""The sandbox's own endpoints: its OpenAPI document, and the `/_sandbox` control plane (faults, the request log,
+the shares' connection log) that tests drive over HTTP, guarded by the X-Sandbox-Admin header."""
 
 from __future__ import annotations
 
@@ -56,3 +56,10 @@ class ControlRoutes:
         self._admin(request)
         self.config.faults.clear_requests()
         return Response(status_code=204)
+
+    async def list_connections(self, request: Request) -> Response:
+        """The data plane's access log: each client connection to a share, admitted or refused, and by what."""
+        self._admin(request)
+        plane = self.config.data_plane
+        records = [record.to_json() for record in plane.log] if plane is not None else []
+        return json_response(200, {"connections": records})

@@ -8,9 +8,11 @@ support that sets up a scene (tokens, OAuth clients, request tokens, shares, man
 from __future__ import annotations
 
 import errno
+import os
 import re
 import secrets
 import socket
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -24,6 +26,8 @@ from frontdoor_mcp.sandbox.ca import SigningCA
 from frontdoor_mcp.sandbox.faults.controller import FaultController
 from frontdoor_mcp.sandbox.faults.middleware import ConnectionRegistry
 from frontdoor_mcp.sandbox.oauth.signing_key import SigningKey
+from frontdoor_mcp.sandbox.shares.ingress import DataPlane, IngressPorts
+from frontdoor_mcp.sandbox.storage.rows import ShareRow
 from frontdoor_mcp.sandbox.storage.store import DEFAULT_SCOPES, Store
 from frontdoor_mcp.sandbox.testing import Scene
 from frontdoor_mcp.sandbox.web.server_thread import ServerThread, bind
@@ -58,16 +62,53 @@ class RunningSandbox(Scene):
     faults: FaultController
     ca_certificate_pem: str = field(repr=False)  # the signing CA, for clients that verify what it signs
     db_path: str | None
+    data_plane: DataPlane
+    """Where the TCP shares listen, and the access log of their connections."""
     _server: ServerThread = field(repr=False)
+    _serving_files: tempfile.TemporaryDirectory[str] = field(repr=False)
     _stopped: bool = field(default=False, repr=False)
 
     def stop(self) -> None:
-        """Stop serving (in-flight requests get a second) and close the database. Idempotent."""
+        """Stop serving (in-flight requests get a second), stop the shares listening, and close the database.
+        Idempotent."""
         if self._stopped:
             return
         self._stopped = True
         self._server.stop()
+        self.data_plane.stop()
+        self._serving_files.cleanup()
         self.store.close()
+
+    def add_share(
+        self,
+        name: str = "sandboxShare",
+        *,
+        type: str = "tcp",
+        env_z_id: str = "sandboxEnv",
+        target: str | None = None,
+        ingress_port: int | None = None,
+        client_certificate_id: str | None = None,
+        allowed_subjects: list[str] | None = None,
+        allowed_common_name_prefixes: list[str] | None = None,
+        required_organizational_unit: str | None = None,
+        frontdoor_id: str | None = None,
+    ) -> ShareRow:
+        """A share as POST would create it (see `Scene.add_share`), listening as a created share does."""
+        row = super().add_share(
+            name,
+            type=type,
+            env_z_id=env_z_id,
+            target=target,
+            ingress_port=ingress_port,
+            client_certificate_id=client_certificate_id,
+            allowed_subjects=allowed_subjects,
+            allowed_common_name_prefixes=allowed_common_name_prefixes,
+            required_organizational_unit=required_organizational_unit,
+            frontdoor_id=frontdoor_id,
+        )
+        if row.type == "tcp" and row.ingress_port is not None:
+            self.data_plane.serve(row, self.data_plane.bind(row.ingress_port))
+        return row
 
     def add_frontdoor(self, frontdoor_id: str | None = None) -> str:
         """Another frontdoor, which this sandbox's token may NOT use (for 403 tests). Returns its id."""
@@ -188,6 +229,7 @@ def start_sandbox(
     clock: Callable[[], float] | None = None,
     standalone: bool = False,
     share_provisioning_s: float = 2.0,
+    ingress_ports: IngressPorts = "ephemeral",
 ) -> RunningSandbox:
     """Serve the sandbox in a daemon thread; returns once it accepts connections. `db_path=None`: in memory.
 
@@ -199,6 +241,9 @@ def start_sandbox(
     header (which a clock_offset fault shifts from it). A test moves the sandbox's time by passing its own.
     `standalone`: log like any uvicorn server (the `frontdoor-mcp sandbox` command); embedded, the
     default, leaves the host's logging and stdout alone.
+    `ingress_ports`: where TCP shares listen: "fixed", on their `ingressPort` (2100-2199; a port taken on this
+    machine makes the create a 409), or "ephemeral", on free ports their bodies name as `ingressAddress`
+    (the default here: tests and several sandboxes on one machine never collide; the commands choose "fixed").
     """
     if token_ttl < 1:
         raise ValueError("token_ttl must be at least 1 second")
@@ -207,11 +252,14 @@ def start_sandbox(
     now = time.time if clock is None else clock
     store = Store(db_path if db_path is not None else ":memory:", clock=now)
     sock: socket.socket | None = None
+    serving_files: tempfile.TemporaryDirectory[str] | None = None
+    data_plane: DataPlane | None = None
     try:
         identity = _identity(store, frontdoor_id, token, client_id, client_secret)
         ca, ca_pem, signing_key = _keys(store, now)
         sock, root_url = _listen(host, port, store)
         faults, connections = FaultController(), ConnectionRegistry()
+        serving_files, data_plane = _data_plane(store, ca, now, ingress_ports)
         admin = admin_token or secrets.token_urlsafe(24)
         config = SandboxConfig(
             store=store,
@@ -224,12 +272,18 @@ def start_sandbox(
             issuer=root_url,
             clock=now,
             share_provisioning_s=share_provisioning_s,
+            data_plane=data_plane,
         )
         server = ServerThread(build_app(config), sock, connections, log_level=log_level, standalone=standalone)
         server.start()
+        data_plane.resume(store.shares.live_tcp())
     except BaseException:
         if sock is not None:
             sock.close()
+        if data_plane is not None:
+            data_plane.stop()
+        if serving_files is not None:
+            serving_files.cleanup()
         store.close()
         raise
     return RunningSandbox(
@@ -250,5 +304,23 @@ def start_sandbox(
         faults=faults,
         ca_certificate_pem=ca_pem,
         db_path=None if db_path is None else str(db_path),
+        data_plane=data_plane,
         _server=server,
+        _serving_files=serving_files,
     )
+
+
+def _data_plane(
+    store: Store, ca: SigningCA, now: Callable[[], float], ingress_ports: IngressPorts
+) -> tuple[tempfile.TemporaryDirectory[str], DataPlane]:
+    """The data plane, with the TLS server credentials it serves (a fresh key each start, in a private
+    temporary folder: `ssl` loads a certificate and key from files only)."""
+    folder = tempfile.TemporaryDirectory(prefix="frontdoor-sandbox-tls-")
+    certificate_pem, key_pem = ca.serving_credentials(datetime.fromtimestamp(now(), UTC))
+    certificate, key = Path(folder.name) / "server.pem", Path(folder.name) / "server.key"
+    certificate.write_bytes(certificate_pem)
+    descriptor = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as out:
+        out.write(key_pem)
+    plane = DataPlane(store, server_certificate=certificate, server_key=key, ingress_ports=ingress_ports, clock=now)
+    return folder, plane

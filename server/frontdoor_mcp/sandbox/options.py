@@ -110,6 +110,15 @@ def add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
         help="how long a new share stays PROVISIONING before it is ACTIVE (default: 2)",
     )
     parser.add_argument(
+        "--ephemeral-ingress-ports",
+        dest="sandbox_ingress_ports",
+        action="store_const",
+        const="ephemeral",
+        default="fixed",
+        help="TCP shares listen on free ports their bodies name as ingressAddress, instead of on their "
+        "ingressPort (2100-2199): for tests, or several sandboxes on one machine",
+    )
+    parser.add_argument(
         "--admin-token",
         dest="sandbox_admin_token",
         default=os.environ.get("FRONTDOOR_SANDBOX_ADMIN_TOKEN"),

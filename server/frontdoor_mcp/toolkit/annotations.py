@@ -28,3 +28,17 @@ LOCAL_READ: Final = ToolAnnotations(
 LOCAL_WRITE: Final = ToolAnnotations(
     read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False
 )
+NETWORK_READ: Final = ToolAnnotations(
+    # A connection from this machine to a host of the user's choosing: it changes nothing, anywhere.
+    read_only_hint=True,
+    destructive_hint=False,
+    idempotent_hint=True,
+    open_world_hint=True,
+)
+LOCAL_EXPORT: Final = ToolAnnotations(
+    # A new local file each call, from a certificate that may be read from the API.
+    read_only_hint=False,
+    destructive_hint=False,
+    idempotent_hint=False,
+    open_world_hint=True,
+)

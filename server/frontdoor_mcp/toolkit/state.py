@@ -43,6 +43,8 @@ class AppState:
     """Made with the state, inside the server's event loop."""
     result_budget: int = RESULT_BUDGET_BYTES
     """The most JSON one result may hold (`budget`); tests lower it to see a result trimmed."""
+    sandbox_ca_pem: str | None = None
+    """With `--sandbox`: the CA the sandbox's shares serve TLS with (a connection test verifies them with it)."""
 
     async def off_the_loop(self, work: Callable[[], T]) -> T:
         """Run CPU-heavy `work` on a worker thread (at most CRYPTO_WORKERS at once), so the event loop keeps

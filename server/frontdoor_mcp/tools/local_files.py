@@ -14,11 +14,14 @@ import os
 import unicodedata
 from datetime import UTC, datetime
 
+from cryptography import x509
 from mcp.server.mcpserver.exceptions import ToolError
 
+from frontdoor_mcp.pki.credentials import PrivateKey, load_private_key
 from frontdoor_mcp.pki.errors import PemError
 from frontdoor_mcp.pki.files import LocalFileError, NewFile, check_new_file, read_local_text, write_new_private_file
 from frontdoor_mcp.pki.inspect import canonical_certificate
+from frontdoor_mcp.pki.parse import check_no_private_key, load_certificate
 from frontdoor_mcp.pki.policy import CheckedCertificate, CheckedCsr, check_certificate, check_csr
 from frontdoor_mcp.tools.certificate_results import CertificateRecord
 
@@ -51,6 +54,27 @@ def check_path(path: str, argument: str) -> None:
     # pathlib's expanduser raises RuntimeError for `~name` when there is no such user (os.path's leaves it).
     if path.startswith("~") and os.path.expanduser(path).startswith("~"):
         raise ToolError(f"{argument}: {path.split('/', 1)[0]} is no user's home folder here. Give an absolute path.")
+
+
+def read_private_key(path: str, argument: str = "key_path") -> PrivateKey:
+    """The unencrypted private key in the file at `path`, to check or use here; never repeated anywhere."""
+    check_path(path, argument)
+    try:
+        return load_private_key(read_local_text(path, what=argument))
+    except LocalFileError as exc:
+        raise ToolError(str(exc)) from None
+    except PemError as exc:
+        raise ToolError(f"{argument}: {exc}") from None
+
+
+def read_certificate(path: str, argument: str = "certificate_path") -> tuple[x509.Certificate, str]:
+    """The one certificate in the file at `path`, and its text; refused if the file holds a private key."""
+    text = pem_text(None, path, inline_name="", path_name=argument)
+    try:
+        check_no_private_key(text, "certificate")
+        return load_certificate(text), text
+    except PemError as exc:
+        raise ToolError(f"{argument}: {exc}") from None
 
 
 def checked_certificate(inline: str | None, path: str | None) -> CheckedCertificate:

@@ -11,11 +11,12 @@ from pydantic import BaseModel, Field, StringConstraints, WithJsonSchema
 
 from frontdoor_mcp.api.errors import FrontdoorError, NotFound
 from frontdoor_mcp.api.ids import SHARE_ID_PATTERN, InvalidIdError
-from frontdoor_mcp.api.shares import Share
-from frontdoor_mcp.pki.admission import INTERPRETATION, ShareRules, evaluate_admission
+from frontdoor_mcp.api.shares import Filter, Share
+from frontdoor_mcp.pki.admission import INTERPRETATION, FilterValues, Outcome, ShareRules, Verdict, evaluate_admission
 from frontdoor_mcp.pki.errors import PemError
 from frontdoor_mcp.pki.inspect import describe_certificate
 from frontdoor_mcp.pki.parse import check_no_private_key
+from frontdoor_mcp.text import cap_text
 from frontdoor_mcp.toolkit.annotations import API_READ
 from frontdoor_mcp.toolkit.answers import Answer, shown, shown_id
 from frontdoor_mcp.toolkit.budget import LINES_IN_TEXT, trimmed_to_budget
@@ -43,6 +44,7 @@ class ShareItem(BaseModel):
     ingress_port: int | None
     requires_mtls: bool = Field(description="True when the share names a client certificate.")
     client_certificate_id: str | None
+    ingress_address: str | None = Field(default=None, description="host:port it listens on, when the API says.")
 
 
 class ShareList(BaseModel):
@@ -62,28 +64,42 @@ class ReferencedCertificate(BaseModel):
     days_remaining: int | None = None
 
 
+class ShownFilter(BaseModel):
+    """A filter of the share, as shown: its first entries, each capped for display (a verdict reads them whole)."""
+
+    entries: list[str] = Field(description="The first entries (data from the API).")
+    total: int = Field(description="How many entries the filter has.")
+    unreadable: list[str] = Field(description="Entries the API sent in a form that is not text, and where.")
+
+
 class ShareRecord(ShareItem):
     env_zid: str | None
     target: str | None
-    allowed_subjects: list[str] | None
-    allowed_common_name_prefixes: list[str] | None
-    required_organizational_units: list[str] | None
+    allowed_subjects: ShownFilter | None
+    allowed_common_name_prefixes: ShownFilter | None
+    required_organizational_unit: ShownFilter | None
     certificate: ReferencedCertificate | None = Field(description="The certificate the share names, as it is now.")
     mtls_in_words: str = Field(description="Who the share lets in, in plain words.")
 
 
 class RuleResult(BaseModel):
     rule: str
-    outcome: str = Field(description="pass, fail, not_set, or warning (does not refuse).")
+    outcome: Outcome = Field(description="Whether this rule lets the client in; cannot_decide: unknown.")
     why: str
 
 
 class AdmissionCheck(BaseModel):
     share_id: str
     share_name: str
-    admitted: bool = Field(description="Whether the share would let in a client presenting the certificate.")
+    verdict: Verdict = Field(description="admit, refuse, or cannot_decide (never a guess).")
+    admitted: bool | None = Field(description="Whether the share would let the client in; null: cannot decide.")
     rules: list[RuleResult]
     interpretation: list[str] = Field(description="How undocumented points were read.")
+
+
+FILTER_ENTRIES_SHOWN: Final = 20
+FILTER_ENTRY_SHOWN_CHARS: Final = 300
+FILTER_ENTRIES_IN_TEXT: Final = 5
 
 
 def item_of_share(share: Share) -> ShareItem:
@@ -95,7 +111,23 @@ def item_of_share(share: Share) -> ShareItem:
         ingress_port=share.ingress_port,
         requires_mtls=share.requires_mtls,
         client_certificate_id=share.client_certificate_id,
+        ingress_address=share.ingress_address,
     )
+
+
+def shown_filter(values: Filter | None) -> ShownFilter | None:
+    if values is None or not (values.entries or values.unreadable):
+        return None
+    return ShownFilter(
+        entries=[cap_text(entry, FILTER_ENTRY_SHOWN_CHARS) for entry in values.entries[:FILTER_ENTRIES_SHOWN]],
+        total=len(values.entries) + len(values.unreadable),
+        unreadable=list(values.unreadable[:FILTER_ENTRIES_SHOWN]),
+    )
+
+
+def filter_values(values: Filter | None) -> FilterValues | None:
+    """A share's filter as the admission check reads it: whole."""
+    return None if values is None else FilterValues(values.entries, values.unreadable)
 
 
 # The tools ----------------------------------------------------------------------------------------------
@@ -162,9 +194,9 @@ async def get_share(state: AppState, share_id: ShareIdArg, frontdoor_id: Frontdo
         **item_of_share(share).model_dump(),
         env_zid=share.env_z_id,
         target=share.target,
-        allowed_subjects=share.allowed_subjects,
-        allowed_common_name_prefixes=share.allowed_common_name_prefixes,
-        required_organizational_units=share.required_organizational_units,
+        allowed_subjects=shown_filter(share.allowed_subjects),
+        allowed_common_name_prefixes=shown_filter(share.allowed_common_name_prefixes),
+        required_organizational_unit=shown_filter(share.required_organizational_unit),
         certificate=referenced,
         mtls_in_words=_mtls_in_words(share, referenced),
     )
@@ -172,6 +204,7 @@ async def get_share(state: AppState, share_id: ShareIdArg, frontdoor_id: Frontdo
         f"Share {shown(share.name)}, share_id={shown_id(share.id)}: {share.type or 'type unknown'}, "
         f"{share.state or 'state unknown'}"
         + (f", ingress port {share.ingress_port}" if share.ingress_port else "")
+        + (f", listening at {shown(share.ingress_address)}" if share.ingress_address else "")
         + ".",
         record.mtls_in_words,
     ]
@@ -188,8 +221,8 @@ async def check_certificate_against_share(
     certificate_pem: CertificatePemArg = None,
     certificate_path: CertificatePathArg = None,
 ) -> Answer[AdmissionCheck]:
-    """Check, here, whether a share would let in a client presenting this certificate: mTLS, trust in the
-    share's certificate, validity, each filter (pass, fail or not set, and why), and a clientAuth lint. Use
+    """Check here whether a share would let in a client presenting this certificate, rule by rule as a TLS
+    server verifies it: trust, validity, clientAuth, each filter. Answers admit, refuse or cannot decide. Use
     it before rotating a certificate a share requires, or when a client is refused."""
     frontdoor = state.frontdoor(frontdoor_id)
     text = pem_text(certificate_pem, certificate_path, inline_name="certificate_pem", path_name="certificate_path")
@@ -199,39 +232,56 @@ async def check_certificate_against_share(
         raise ToolError(f"The certificate was refused: {exc}") from None
     with api_errors(state):
         share = await state.client.shares.get(frontdoor, share_id)
-    trusted_pem, missing = None, None
+    check = await admission_check(state, frontdoor, share, text)
+    return Answer(check, admission_text(check))
+
+
+async def admission_check(state: AppState, frontdoor: str, share: Share, certificate_pem: str) -> AdmissionCheck:
+    """The check of `certificate_pem` against `share` (read just now), the share's certificate read too."""
+    trusted_pem, missing, unreadable = None, None, None
     if share.client_certificate_id is not None:
-        trusted_pem, missing = await _trusted_pem(state, frontdoor, share.client_certificate_id)
+        try:
+            certificate = await state.client.certificates.get(frontdoor, share.client_certificate_id)
+        except (NotFound, InvalidIdError):
+            missing = "The share names a certificate that no longer exists: it admits nobody."
+        except FrontdoorError as exc:
+            unreadable = f"The share's certificate could not be read just now: {describe_failure(exc, state)}"
+        else:
+            trusted_pem = certificate.value
+            if not trusted_pem:
+                unreadable = "The API shows the share's certificate without its PEM, so whom it trusts is unknown."
     rules = ShareRules(
         requires_mtls=share.requires_mtls,
         trusted_pem=trusted_pem,
         trusted_missing=missing,
-        allowed_subjects=tuple(share.allowed_subjects) if share.allowed_subjects else None,
-        allowed_common_name_prefixes=tuple(share.allowed_common_name_prefixes)
-        if share.allowed_common_name_prefixes
-        else None,
-        required_organizational_units=tuple(share.required_organizational_units)
-        if share.required_organizational_units
-        else None,
+        trusted_unreadable=unreadable,
+        allowed_subjects=filter_values(share.allowed_subjects),
+        allowed_common_name_prefixes=filter_values(share.allowed_common_name_prefixes),
+        required_organizational_unit=filter_values(share.required_organizational_unit),
     )
     try:
-        verdict = await state.off_the_loop(lambda: evaluate_admission(text, rules, now=datetime.now(UTC)))
+        judged = await state.off_the_loop(lambda: evaluate_admission(certificate_pem, rules, now=datetime.now(UTC)))
     except PemError as exc:
         raise ToolError(f"The certificate could not be read: {exc}") from None
-    check = AdmissionCheck(
+    return AdmissionCheck(
         share_id=share.id,
         share_name=share.name,
-        admitted=verdict.admitted,
-        rules=[RuleResult(rule=rule.rule, outcome=rule.outcome, why=rule.why) for rule in verdict.rules],
+        verdict=judged.verdict,
+        admitted={"admit": True, "refuse": False}.get(judged.verdict),
+        rules=[RuleResult(rule=rule.rule, outcome=rule.outcome, why=rule.why) for rule in judged.rules],
         interpretation=list(INTERPRETATION),
     )
-    lines = [
-        f"Share {shown(share.name)} ({shown_id(share.id)}) would {'ADMIT' if check.admitted else 'REFUSE'} a client "
-        "presenting this certificate:"
-    ]
-    lines.extend(f"- {rule.rule}: {rule.outcome}. {rule.why}" for rule in check.rules)
+
+
+def admission_text(check: AdmissionCheck) -> str:
+    share = f"Share {shown(check.share_name)} ({shown_id(check.share_id)})"
+    if check.verdict == "cannot_decide":
+        head = f"{share}: whether it would admit a client presenting this certificate cannot be decided here:"
+    else:
+        head = f"{share} would {check.verdict.upper()} a client presenting this certificate:"
+    lines = [head, *(f"- {rule.rule}: {rule.outcome}. {rule.why}" for rule in check.rules)]
     lines.append("Read as: " + " ".join(INTERPRETATION))
-    return Answer(check, "\n".join(lines))
+    return "\n".join(lines)
 
 
 async def _referenced(state: AppState, frontdoor: str, share: Share) -> ReferencedCertificate | None:
@@ -254,16 +304,6 @@ async def _referenced(state: AppState, frontdoor: str, share: Share) -> Referenc
     return referenced
 
 
-async def _trusted_pem(state: AppState, frontdoor: str, certificate_id: str) -> tuple[str | None, str | None]:
-    try:
-        certificate = await state.client.certificates.get(frontdoor, certificate_id)
-    except (NotFound, InvalidIdError):
-        return None, "The share names a certificate that no longer exists: it admits nobody."
-    except FrontdoorError as exc:
-        return None, f"The share's certificate could not be read: {describe_failure(exc, state)}"
-    return certificate.value, None if certificate.value else "The share's certificate has no PEM."
-
-
 def _mtls_in_words(share: Share, referenced: ReferencedCertificate | None) -> str:
     if not share.requires_mtls or referenced is None:
         return "mTLS: not required (the share names no client certificate): any client reaches it."
@@ -279,14 +319,23 @@ def _mtls_in_words(share: Share, referenced: ReferencedCertificate | None) -> st
         f"mTLS: required; clients must present the certificate {shown(referenced.name)} "
         f"(certificate_id={shown_id(referenced.id)}{expiry}) or one it signed"
     ]
-    if share.allowed_subjects:
-        parts.append(f"with a subject among {', '.join(shown(subject) for subject in share.allowed_subjects[:5])}")
-    if share.allowed_common_name_prefixes:
-        prefixes = ", ".join(shown(prefix) for prefix in share.allowed_common_name_prefixes[:5])
-        parts.append(f"a CN starting with {prefixes}")
-    if share.required_organizational_units:
-        parts.append(f"an OU of {', '.join(shown(unit) for unit in share.required_organizational_units[:5])}")
+    if share.allowed_subjects is not None:
+        parts.append(f"with a subject among {_entries_in_words(share.allowed_subjects)}")
+    if share.allowed_common_name_prefixes is not None:
+        parts.append(f"every CN starting with one of {_entries_in_words(share.allowed_common_name_prefixes)}")
+    if share.required_organizational_unit is not None:
+        parts.append(f"an OU of exactly {_entries_in_words(share.required_organizational_unit)}")
     return "; ".join(parts) + "."
+
+
+def _entries_in_words(values: Filter) -> str:
+    """A filter's first entries, quoted and capped, and how many were not shown (or could not be read)."""
+    named = ", ".join(shown(entry) for entry in values.entries[:FILTER_ENTRIES_IN_TEXT])
+    rest = len(values.entries) - FILTER_ENTRIES_IN_TEXT
+    notes = [f"{rest} more not shown"] if rest > 0 else []
+    if values.unreadable:
+        notes.append(f"{len(values.unreadable)} not readable as text")
+    return named + (f" ({'; '.join(notes)})" if notes else "")
 
 
 def _list_text(result: ShareList, uses: str | None) -> str:

@@ -149,6 +149,16 @@ PATHS: dict[str, Doc] = {
             "responses": {"204": {"description": "Cleared"}, "401": _BAD_ADMIN},
         },
     },
+    "/_sandbox/connections": {
+        "parameters": params("admin"),
+        "get": {
+            "operationId": "sandboxConnections",
+            "summary": "The shares' access log: each client connection, admitted or refused, the stage and rule "
+            "that refused it, the client certificate's subject",
+            **_ADMIN,
+            "responses": {"200": {"description": "Connections"}, "401": _BAD_ADMIN},
+        },
+    },
     "/_sandbox/requests": {
         "parameters": params("admin"),
         "get": {

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import cast
 from urllib.parse import SplitResult, urlsplit
 
+from frontdoor_mcp.sandbox.shares.filters import unreadable_subjects
 from frontdoor_mcp.sandbox.shares.store import ShareSpec
 from frontdoor_mcp.sandbox.web.responses import bad_request
 from frontdoor_mcp.sandbox.web.validation import json_object, optional_integer, optional_string
@@ -44,7 +45,7 @@ def share_spec(body: object) -> ShareSpec:
         target=_target(obj, kind),
         ingress_port=_ingress_port(obj, kind),
         client_certificate_id=optional_string(obj, "clientCertificateId"),
-        allowed_subjects=_strings(obj, "allowedSubjects"),
+        allowed_subjects=_subjects(obj),
         allowed_common_name_prefixes=_strings(obj, "allowedCommonNamePrefixes"),
         required_organizational_unit=_organizational_unit(obj),
     )
@@ -126,6 +127,17 @@ def _strings(obj: Mapping[str, object], key: str) -> tuple[str, ...] | None:
     if not all(isinstance(item, str) for item in items):
         raise bad_request(f"Value for {key} must be of array of string")
     return tuple(cast(list[str], items))
+
+
+def _subjects(obj: Mapping[str, object]) -> tuple[str, ...] | None:
+    """Allowed subjects are distinguished names the data plane compares (`filters`): one that is not a name
+    would never match anything, so it is refused at once rather than stored."""
+    subjects = _strings(obj, "allowedSubjects")
+    unreadable = unreadable_subjects(subjects or ())
+    if unreadable:
+        positions = ", ".join(str(number) for number in unreadable[:5])
+        raise bad_request(f"allowedSubjects entries {positions} are not distinguished names (RFC 4514)")
+    return subjects
 
 
 def _organizational_unit(obj: Mapping[str, object]) -> str | None:

@@ -108,6 +108,20 @@ class ShareStore:
             row = db.execute(_SELECT_LIVE, (share_id, share_id, frontdoor_id)).fetchone()
         return share_row(tuple(row)) if row else None
 
+    def port_holder(self, frontdoor_id: str, port: int) -> ShareRow | None:
+        """The live share of the frontdoor on `port`, if any."""
+        with self.database.read() as db:
+            row = db.execute(
+                _SELECT + " WHERE frontdoor_id = ? AND ingress_port = ? AND deleted_us IS NULL", (frontdoor_id, port)
+            ).fetchone()
+        return share_row(tuple(row)) if row else None
+
+    def live_tcp(self) -> list[ShareRow]:
+        """Every live TCP share of every frontdoor (the data plane listens for them when the sandbox starts)."""
+        with self.database.read() as db:
+            rows = db.execute(_SELECT + " WHERE type = 'tcp' AND deleted_us IS NULL ORDER BY seq").fetchall()
+        return [share_row(tuple(row)) for row in rows]
+
     def page(
         self,
         frontdoor_id: str,

@@ -22,6 +22,7 @@ from frontdoor_mcp.sandbox.ca import SigningCA
 from frontdoor_mcp.sandbox.faults.controller import FaultController
 from frontdoor_mcp.sandbox.faults.middleware import ConnectionRegistry
 from frontdoor_mcp.sandbox.oauth.signing_key import SigningKey
+from frontdoor_mcp.sandbox.shares.ingress import DataPlane
 from frontdoor_mcp.sandbox.storage.store import Principal, Store
 from frontdoor_mcp.sandbox.web.responses import Representation, representation
 from frontdoor_mcp.sandbox.web.validation import parse_frontdoor_id, read_json
@@ -48,6 +49,8 @@ class SandboxConfig:
     """How long a new share stays PROVISIONING before it reads ACTIVE."""
     page_workers: anyio.CapacityLimiter = field(default_factory=lambda: anyio.CapacityLimiter(2))
     """Threads that read and render pages at once."""
+    data_plane: DataPlane | None = None
+    """Where TCP shares listen (None: an app built without one, which only tests of the API itself do)."""
 
 
 @dataclass(frozen=True)

@@ -241,9 +241,7 @@ PROTECTION: Final = {
 async def export_client_credential(
     state: AppState,
     key_path: Annotated[str, Field(description="The certificate's key file.", min_length=1, max_length=MAX_PATH_CHARS)],
-    target_path: Annotated[
-        str, Field(description="New file (0600).", min_length=1, max_length=MAX_PATH_CHARS)
-    ],
+    target_path: Annotated[str, Field(description="New file (0600).", min_length=1, max_length=MAX_PATH_CHARS)],
     certificate_path: Annotated[
         str | None, Field(description="Certificate file. This or certificate_id.", max_length=MAX_PATH_CHARS)
     ] = None,

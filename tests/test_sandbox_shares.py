@@ -144,6 +144,10 @@ def test_an_http_share_and_null_fields(api: httpx2.Client) -> None:
         ({"clientCertificateId": 5}, "Value for clientCertificateId must be of string"),
         ({"clientCertificateId": "cert-missing"}, "Client certificate cert-missing not found"),
         ({"allowedSubjects": "CN=a"}, "Value for allowedSubjects must be of array"),
+        (
+            {"allowedSubjects": ["CN=ok", "not a name", "CN=ok2", "XX=unknown"]},
+            "allowedSubjects entries 2, 4 are not distinguished names (RFC 4514)",
+        ),
         ({"allowedCommonNamePrefixes": ["a", 1]}, "Value for allowedCommonNamePrefixes must be of array of string"),
         ({"requiredOrganizationalUnit": "u" * 65}, "requiredOrganizationalUnit size must be between 0 and 64"),
         ({"type": "http", "target": "ftp://x"}, "target must be an http:// or https:// URL for an http share"),

@@ -3,7 +3,9 @@
 The sandbox runs in this process; two `frontdoor-mcp` servers run as subprocesses and are spoken to over
 stdio, as any assistant would: the operator's (with API credentials) and a recipient's (none at all, only a
 key folder of their own). The walk: a certificate's lifecycle, which share trusts a certificate before it
-is changed, and delegated issuance with a certificate request token whose key never leaves the recipient.
+is changed, delegated issuance with a certificate request token whose key never leaves the recipient, and
+the last mile: clients through a share's data plane over real mTLS, each beside the check's verdict, and a
+credential exported for a client to load.
 Each call and the text the assistant reads are printed; a step that answers unexpectedly fails the demo.
 """
 
@@ -12,12 +14,16 @@ from __future__ import annotations
 import sys
 import tempfile
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import anyio
 import httpx2
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp_types import CallToolResult, TextContent
@@ -138,7 +144,13 @@ async def _shares(walk: Walk, operator: Client, sandbox: RunningSandbox, signed_
     ca_id = ca.get("id", MISSING_ID)
     walk.note("The frontdoor console sets up a share paymentsDb that trusts issuing-ca and requires OU=payments.")
     share_id = await _console_creates_share(
-        sandbox, {"name": "paymentsDb", "clientCertificateId": ca_id, "requiredOrganizationalUnit": "payments"}
+        sandbox,
+        {
+            "name": "paymentsDb",
+            "clientCertificateId": ca_id,
+            "requiredOrganizationalUnit": "payments",
+            "ingressPort": 2100,
+        },
     )
     await walk.call("operator", operator, "list_shares", {"uses_certificate_id": ca_id})
     await walk.call("operator", operator, "get_client_certificate", {"certificate_id": ca_id})
@@ -157,7 +169,7 @@ async def _shares(walk: Walk, operator: Client, sandbox: RunningSandbox, signed_
 async def _console_creates_share(sandbox: RunningSandbox, definition: dict[str, Any]) -> str:
     """A TCP share made the way the frontdoor console makes one: through the (sandbox's) API, not a tool of
     this server (which only reads shares). Returns its id."""
-    body = {"type": "tcp", "envZId": "demoEnv", "target": "tcp://db.internal.local:5432", "ingressPort": 2100}
+    body = {"type": "tcp", "envZId": "demoEnv", "target": "tcp://db.internal.local:5432"}
     async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {sandbox.token}"}) as http:
         answer = await http.post(f"{sandbox.base_url}/{sandbox.frontdoor_id}/shares", json=body | definition)
     answer.raise_for_status()
@@ -195,14 +207,148 @@ async def _delegation(
     walk.expect(bool(redeemed.get("fixed_by_token")), "the token's OU to be fixed in the certificate")
     await walk.call("recipient", recipient, "redeem_certificate_request_token", redemption_arguments, expect_error=True)
     await walk.call("operator", operator, "get_certificate_request_token", {"token_id": token_id})
-    admitted = await walk.call(
+    walk.note(
+        "Would paymentsDb let the recipient in? The check says, then the recipient tries for real (it holds the key)."
+    )
+    checked = await walk.call(
         "operator",
         operator,
         "check_certificate_against_share",
         {"share_id": share_id, "certificate_path": certificate_path},
     )
-    walk.expect(admitted.get("admitted") is True, "the redeemed certificate (OU=payments) to be admitted")
+    failing = [rule.get("rule") for rule in checked.get("rules", []) if rule.get("outcome") == "fail"]
+    walk.expect(checked.get("verdict") == "refuse" and failing == ["client_auth"], "a refusal for clientAuth only")
+    share = await walk.call("operator", operator, "get_share", {"share_id": share_id})
+    tried = await walk.call(
+        "recipient",
+        recipient,
+        "test_mtls_connection",
+        {
+            "certificate_path": certificate_path,
+            "key_path": str(redeemed.get("key_path", "")),
+            "address": str(share.get("ingress_address", "127.0.0.1:1")),
+            "ca_path": str(workdir / "sandbox-ca.pem"),
+        },
+    )
+    walk.expect(tried.get("connected") is False and tried.get("alert") is not None, "the handshake to refuse it")
+    walk.note(
+        "Verdict and handshake agree: NetFoundry signs certificates with serverAuth only, and a TLS server refuses "
+        "such a certificate from a client (OpenSSL: unsupported certificate purpose). What clients present is a "
+        "certificate their own CA signed with clientAuth, under a CA the share trusts: next."
+    )
     await walk.call("operator", operator, "list_client_certificates", {"sort": "createdAt,desc", "size": 3})
+
+
+async def _mtls(walk: Walk, operator: Client, sandbox: RunningSandbox, workdir: Path) -> None:
+    """The payments team's own CA signs client certificates (clientAuth); a share trusts it and requires
+    OU=payments. A client of that OU gets through over real mTLS, one of another OU does not, and the one that
+    got through is exported for a browser or curl. The check's verdict sits beside each connection."""
+    team_ca = _TeamCa.create("Payments Team Client CA")
+    (workdir / "payments-ca.pem").write_text(team_ca.pem)
+    clients: dict[str, tuple[str, str]] = {}
+    for name, unit in (("payments-client", "payments"), ("billing-client", "billing")):
+        made = await walk.call("operator", operator, "generate_csr", {"common_name": name, "organizational_unit": unit})
+        walk.note(f"The payments team's CA signs {name}'s CSR (clientAuth), as its own PKI would.")
+        certificate_path = workdir / f"{name}.crt.pem"
+        certificate_path.write_text(team_ca.sign(str(made.get("csr_pem", ""))))
+        clients[name] = (str(certificate_path), str(made.get("key_path", "")))
+    ca = await walk.call(
+        "operator",
+        operator,
+        "upload_client_certificate",
+        {"name": "payments-team-ca", "certificate_path": str(workdir / "payments-ca.pem")},
+    )
+    walk.note("The console sets up paymentsTcp: it trusts payments-team-ca and requires OU=payments.")
+    share_id = await _console_creates_share(
+        sandbox,
+        {
+            "name": "paymentsTcp",
+            "clientCertificateId": ca.get("id", MISSING_ID),
+            "requiredOrganizationalUnit": "payments",
+            "ingressPort": 2101,
+        },
+    )
+    for name, admitted in (("payments-client", True), ("billing-client", False)):
+        certificate_path, key_path = clients[name]
+        checked = await walk.call(
+            "operator",
+            operator,
+            "check_certificate_against_share",
+            {"share_id": share_id, "certificate_path": certificate_path},
+        )
+        tried = await walk.call(
+            "operator",
+            operator,
+            "test_mtls_connection",
+            {
+                "share_id": share_id,
+                "certificate_path": certificate_path,
+                "key_path": key_path,
+                "ca_path": str(workdir / "sandbox-ca.pem"),
+            },
+        )
+        walk.expect(checked.get("admitted") is admitted, f"the check to {'admit' if admitted else 'refuse'} {name}")
+        walk.expect(tried.get("connected") is admitted and tried.get("agreement") == "agrees", f"{name}'s handshake")
+        if admitted:
+            walk.expect(name in str(tried.get("first_line")), "the echo to name the subject it admitted")
+    certificate_path, key_path = clients["payments-client"]
+    await walk.call(
+        "operator",
+        operator,
+        "export_client_credential",
+        {
+            "certificate_path": certificate_path,
+            "key_path": key_path,
+            "target_path": str(workdir / "payments-client.p12"),
+        },
+    )
+
+
+@dataclass(frozen=True)
+class _TeamCa:
+    """A team's own CA for client certificates: what signs the certificates clients present."""
+
+    certificate: x509.Certificate
+    key: ec.EllipticCurvePrivateKey
+
+    @classmethod
+    def create(cls, common_name: str) -> _TeamCa:
+        key = ec.generate_private_key(ec.SECP256R1())
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+        now = datetime.now(UTC)
+        certificate = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=5))
+            .not_valid_after(now + timedelta(days=365))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+            .sign(key, hashes.SHA256())
+        )
+        return cls(certificate, key)
+
+    @property
+    def pem(self) -> str:
+        return self.certificate.public_bytes(serialization.Encoding.PEM).decode()
+
+    def sign(self, csr_pem: str) -> str:
+        csr = x509.load_pem_x509_csr(csr_pem.encode())
+        now = datetime.now(UTC)
+        certificate = (
+            x509.CertificateBuilder()
+            .subject_name(csr.subject)
+            .issuer_name(self.certificate.subject)
+            .public_key(csr.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=5))
+            .not_valid_after(now + timedelta(days=90))
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+            .sign(self.key, hashes.SHA256())
+        )
+        return certificate.public_bytes(serialization.Encoding.PEM).decode()
 
 
 async def _walk(workdir: Path) -> list[str]:
@@ -211,6 +357,7 @@ async def _walk(workdir: Path) -> list[str]:
         walk = Walk()
         operator_server = _server(sandbox, workdir / "operator-keys", credentials=True)
         recipient_server = _server(sandbox, workdir / "recipient-keys", credentials=False)
+        (workdir / "sandbox-ca.pem").write_text(sandbox.ca_certificate_pem)  # what the shares' TLS is signed by
         async with Client(operator_server) as operator, Client(recipient_server) as recipient:
             info = operator.server_info
             print(f"Connected to {info.name if info else 'server'} over stdio (protocol {operator.protocol_version}).")
@@ -220,6 +367,8 @@ async def _walk(workdir: Path) -> list[str]:
             share_id, _ = await _shares(walk, operator, sandbox, signed_path)
             walk.note("Delegated issuance: the key never leaves the recipient's machine.")
             await _delegation(walk, operator, recipient, workdir, share_id, sandbox.frontdoor_id)
+            walk.note("The last mile: clients through a share over real mTLS, and a credential they can load.")
+            await _mtls(walk, operator, sandbox, workdir)
         return walk.failures
     finally:
         sandbox.stop()

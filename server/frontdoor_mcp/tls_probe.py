@@ -98,6 +98,7 @@ def probe(
     except OSError as exc:
         return result(False, "tcp", f"no TCP connection to {host}:{port}: {exc.strerror or type(exc).__name__}")
     with raw:
+        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # the client's flight is not held for an ACK
         try:
             tls = context.wrap_socket(raw, server_hostname=server_name or host)
         except ssl.SSLCertVerificationError as exc:

@@ -50,9 +50,10 @@ def parse_dn(text: str) -> ParsedName:
     """The RDNs of `text`, in the certificate's order. Raises DnError."""
     rdns: list[Rdn] = []
     position = 0
-    text = text.strip()
-    if not text:
+    if not text.strip():
         return ()
+    # Leading spaces are dropped by the attribute type's reading; trailing ones by the value's, which keeps an
+    # escaped one ("OU=x\\ "): stripping the text first would lose it.
     current: set[tuple[str, str]] = set()
     while True:
         oid, position = _attribute_type(text, position)

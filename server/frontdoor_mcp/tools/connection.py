@@ -9,6 +9,7 @@ anything is sent, and by OpenSSL, to sign the handshake. It never reaches a resu
 from __future__ import annotations
 
 import ipaddress
+import ssl
 from datetime import UTC, datetime
 from typing import Annotated, Final, Literal
 
@@ -103,17 +104,23 @@ async def test_mtls_connection(
             share = await state.client.shares.get(frontdoor, share_id)
     host, port = _where(state, share, address)
     ca_pem = _server_ca(state, ca_path, host)
-    result = await anyio.to_thread.run_sync(
-        lambda: probe(
-            host,
-            port,
-            certificate_path=certificate_path,
-            key_path=key_path,
-            server_name=server_name,
-            ca_pem=ca_pem,
-            timeout_s=timeout_s,
+    try:
+        result = await anyio.to_thread.run_sync(
+            lambda: probe(
+                host,
+                port,
+                certificate_path=certificate_path,
+                key_path=key_path,
+                server_name=server_name,
+                ca_pem=ca_pem,
+                timeout_s=timeout_s,
+            )
         )
-    )
+    except ssl.SSLError as exc:
+        raise ToolError(
+            f"OpenSSL cannot load this certificate and key ({exc.reason or 'refused'}), so no TLS client could "
+            "present them. Nothing was sent; inspect_certificate shows what the certificate holds."
+        ) from None
     verdict = None
     if share is not None:
         verdict = (await admission_check(state, state.frontdoor(frontdoor_id), share, certificate_pem)).verdict

@@ -237,3 +237,23 @@ async def test_read_only_mode_registers_no_write_tool(sandbox: RunningSandbox, t
     assert {"list_client_certificates", "get_client_certificate", "inspect_certificate", "get_share"} <= names
     assert not names & {"delete_client_certificate", "replace_client_certificate", "generate_csr"}
     assert refused.is_error
+
+
+async def test_an_api_url_without_its_base_path_is_named_not_blamed_on_a_certificate(
+    sandbox: RunningSandbox, tmp_path: Path, era: str
+) -> None:
+    """FRONTDOOR_API_URL without /frontdoor: a list answers 404 (every frontdoor has one), which is the URL's fault:
+    the tool says which URL answered 404 and how to fix it, not that a certificate was not found."""
+    server = build_server(sandbox_settings(sandbox, tmp_path, api_url=sandbox.root_url))
+    async with connect(server, era) as client:
+        listed = await client.call_tool("list_client_certificates", {})
+        upload = {"name": "x", "certificate_pem": make_certificate()}
+        created = await client.call_tool("upload_client_certificate", upload)
+        got = await client.call_tool("get_client_certificate", {"certificate_id": "cert-1234"})
+    url = f"{sandbox.root_url}/{sandbox.frontdoor_id}/client-certificates"
+    for answer in (listed, created):  # the upload looks for its name first: the same GET
+        text = text_of(answer)
+        assert answer.is_error and f"GET {url} answered 404 (no such path)" in text, text
+        assert f"FRONTDOOR_API_URL {sandbox.root_url} is wrong (it lacks the /frontdoor path)" in text
+        assert "https://gateway.production.netfoundry.io/frontdoor" in text and "not found" not in text
+    assert got.is_error and "does not end in /frontdoor" in text_of(got)

@@ -11,7 +11,7 @@ from mcp_types import LoggingMessageNotificationParams
 from frontdoor_mcp.sandbox.runner import RunningSandbox
 from frontdoor_mcp.server import FrontdoorServer, build_server
 from frontdoor_mcp.tools import ALL_TOOLS
-from tests.support import connect, make_certificate, make_csr, ok, sandbox_settings, text_of
+from tests.support import connect, make_certificate, make_csr, mock_settings, ok, sandbox_settings, text_of
 
 pytestmark = pytest.mark.anyio
 
@@ -257,3 +257,15 @@ async def test_an_api_url_without_its_base_path_is_named_not_blamed_on_a_certifi
         assert f"FRONTDOOR_API_URL {sandbox.root_url} is wrong (it lacks the /frontdoor path)" in text
         assert "https://gateway.production.netfoundry.io/frontdoor" in text and "not found" not in text
     assert got.is_error and "does not end in /frontdoor" in text_of(got)
+
+
+async def test_a_shared_key_folder_gets_advice_that_never_loosens_it(tmp_path: Path, era: str) -> None:
+    """FRONTDOOR_MCP_KEY_DIR=/tmp (mode 1777): refused, and the advice is a folder of one's own, not chmod /tmp."""
+    shared = tmp_path / "tmp-like"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    async with connect(build_server(mock_settings(tmp_path, key_dir=shared)), era) as client:
+        refused = await client.call_tool("generate_csr", {"common_name": "c"})
+    text = text_of(refused)
+    assert refused.is_error and "FRONTDOOR_MCP_KEY_DIR" in text and "mkdir -m 700" in text
+    assert "chmod" not in text and not list(shared.iterdir())

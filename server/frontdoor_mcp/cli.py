@@ -178,10 +178,10 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sandboxed(settings: Settings, db: str | None, cleanup: ExitStack) -> Settings | None:
+def _sandboxed(settings: Settings, db: str | None, cleanup: ExitStack, *, keys: bool = True) -> Settings | None:
     from frontdoor_mcp.sandboxed import sandboxed
 
-    return sandboxed(settings, db, cleanup)
+    return sandboxed(settings, db, cleanup, keys=keys)
 
 
 def _sandbox(args: argparse.Namespace) -> int:
@@ -242,7 +242,8 @@ def _http(args: argparse.Namespace) -> int:
     from frontdoor_mcp.hosting.command import run_http_command
 
     return run_http_command(
-        args, lambda settings, cleanup: _sandboxed(settings, args.db, cleanup) if args.sandbox else settings
+        args,
+        lambda settings, cleanup: _sandboxed(settings, args.db, cleanup, keys=False) if args.sandbox else settings,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Final
@@ -239,3 +240,23 @@ async def test_a_real_stdio_server_with_junk_settings_answers_and_logs(tmp_path:
     assert "frontdoor-mcp: FRONTDOOR_MCP_READ_ONLY must be one of" in logged
     assert "frontdoor-mcp: FRONTDOOR_ID must be a UUID" in logged
     assert "WARNING" not in logged, "the missing credential is not what a person needs to read now"
+
+
+def test_every_command_says_what_it_does_in_help(capsys: pytest.CaptureFixture[str]) -> None:
+    """`frontdoor-mcp --help` lists every command with a line of help; each command's --help describes it."""
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    overview = capsys.readouterr().out
+    for name in set(cli.COMMANDS) - {"serve"}:
+        listed = re.search(rf"^    {re.escape(name)} +(\S.*)$", overview, flags=re.MULTILINE)
+        assert listed is not None, f"{name}: no line of help in frontdoor-mcp --help"
+        with pytest.raises(SystemExit):
+            cli.main([name, "--help"])
+        own = capsys.readouterr().out
+        described = own.split("\n\n")[1]  # usage, then the description, then the options
+        assert not described.lstrip().startswith(("positional arguments", "options")), f"{name}: no description"
+        assert len(described.split()) > 8, name
+    with pytest.raises(SystemExit):
+        cli.main(["http", "--help"])
+    assert "docs/HOSTING.md" in capsys.readouterr().out
+    assert (Path(__file__).resolve().parent.parent / "docs" / "HOSTING.md").is_file()

@@ -24,7 +24,7 @@ from frontdoor_mcp.sandbox.ca import SigningCA
 from frontdoor_mcp.sandbox.faults.controller import FaultController
 from frontdoor_mcp.sandbox.faults.middleware import ConnectionRegistry
 from frontdoor_mcp.sandbox.oauth.signing_key import SigningKey
-from frontdoor_mcp.sandbox.storage.store import DEFAULT_SCOPES, Store
+from frontdoor_mcp.sandbox.storage.store import DEFAULT_SCOPES, MCP_SERVER_SCOPES, Store
 from frontdoor_mcp.sandbox.testing import Scene
 from frontdoor_mcp.sandbox.web.server_thread import ServerThread, bind
 from frontdoor_mcp.sandbox.web.validation import is_uuid
@@ -56,6 +56,9 @@ class RunningSandbox(Scene):
     client_secret: str = field(repr=False)
     token_url: str
     faults: FaultController
+    mcp_client_id: str
+    """An OAuth client for frontdoor-mcp's HTTP server in issuer mode: granted `MCP_SERVER_SCOPES`."""
+    mcp_client_secret: str = field(repr=False)
     ca_certificate_pem: str = field(repr=False)  # the signing CA, for clients that verify what it signs
     db_path: str | None
     _server: ServerThread = field(repr=False)
@@ -130,6 +133,8 @@ class _Identity:
     token: str = field(repr=False)
     client_id: str
     client_secret: str = field(repr=False)
+    mcp_client_id: str
+    mcp_client_secret: str = field(repr=False)
 
 
 def _identity(
@@ -142,10 +147,19 @@ def _identity(
         token=_token(token or store.setting("default_token", _token_factory)),
         client_id=client_id or store.setting("default_client_id", lambda: "sbx-client-" + secrets.token_hex(8)),
         client_secret=client_secret or store.setting("default_client_secret", lambda: secrets.token_urlsafe(32)),
+        mcp_client_id=store.setting("mcp_client_id", lambda: "sbx-mcp-" + secrets.token_hex(8)),
+        mcp_client_secret=store.setting("mcp_client_secret", lambda: secrets.token_urlsafe(32)),
     )
     store.put_token(identity.token, DEFAULT_USERNAME, [identity.frontdoor_id])
     store.put_oauth_client(
         identity.client_id, identity.client_secret, DEFAULT_USERNAME, [identity.frontdoor_id], DEFAULT_SCOPES
+    )
+    store.put_oauth_client(
+        identity.mcp_client_id,
+        identity.mcp_client_secret,
+        DEFAULT_USERNAME,
+        [identity.frontdoor_id],
+        MCP_SERVER_SCOPES,
     )
     return identity
 
@@ -248,6 +262,8 @@ def start_sandbox(
         client_secret=identity.client_secret,
         token_url=root_url + "/oauth/token",
         faults=faults,
+        mcp_client_id=identity.mcp_client_id,
+        mcp_client_secret=identity.mcp_client_secret,
         ca_certificate_pem=ca_pem,
         db_path=None if db_path is None else str(db_path),
         _server=server,

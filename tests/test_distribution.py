@@ -289,6 +289,45 @@ async def test_the_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path) 
     assert prompts == [prompt["name"] for prompt in listed["prompts"]]
 
 
+# The sdist: only what git tracks (slow) --------------------------------------------------------------------------
+
+
+def tracked_files(root: Path) -> list[str]:
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=root, capture_output=True, check=True, timeout=60).stdout
+    return [name for name in listed.decode().split("\0") if name]
+
+
+@pytest.mark.slow
+def test_the_sdist_holds_only_what_git_tracks(tmp_path: Path) -> None:
+    """A copy of the checkout (its tracked files, in a fresh repository), with what a person leaves lying about:
+    the HTTP server's "Try it" tokens file and a credentials.json (ignored: never packed), and an untracked file
+    in the package (the build stops and names it). Without it, the sdist is exactly the tracked files, less
+    .ci/ and benchmarks/."""
+    found = uv()
+    assert found is not None, "uv builds the distributions"
+    checkout = tmp_path / "checkout"
+    for name in tracked_files(ROOT):
+        (checkout / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, checkout / name)
+    subprocess.run(["git", "init", "-q"], cwd=checkout, check=True, timeout=60)
+    subprocess.run(["git", "add", "-A"], cwd=checkout, check=True, timeout=60)
+    (checkout / "team-tokens.json").write_text('{"version": 1, "tokens": []}', encoding="utf-8")
+    (checkout / "credentials.json").write_text('{"clientId": "c", "password": "p"}', encoding="utf-8")
+    stray = checkout / "server" / "frontdoor_mcp" / "notes.txt"
+    stray.write_text("not for publishing", encoding="utf-8")
+    command = [found, "build", "--sdist", "--out-dir", str(tmp_path / "dist"), str(checkout)]
+    refused = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False, env=outside_env())
+    assert refused.returncode != 0
+    assert "git does not track: server/frontdoor_mcp/notes.txt." in refused.stderr
+    stray.unlink()
+    run(command, cwd=tmp_path, env=outside_env())
+    (sdist,) = (tmp_path / "dist").glob("*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        packed = {"/".join(Path(member.name).parts[1:]) for member in archive.getmembers() if member.isfile()}
+    expected = {name for name in tracked_files(checkout) if not name.startswith((".ci/", "benchmarks/"))}
+    assert packed == expected | {"PKG-INFO"}
+
+
 # The bundle, with the official tool (slow) -----------------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ from mcp.client.context import ClientRequestContext
 from mcp_types import ElicitRequestParams, ElicitResult, ErrorData
 
 from frontdoor_mcp.hosting.audit import AUDIT_LOGGER
+from frontdoor_mcp.hosting.callers import AUTH_LOGGER
 from frontdoor_mcp.hosting.log_format import JsonLinesFormatter
 from frontdoor_mcp.sandbox.runner import RunningSandbox
 from frontdoor_mcp.toolkit.definition import is_local_file_argument
@@ -70,6 +71,24 @@ async def test_without_a_valid_token_it_is_401_with_a_challenge(url: str, tokens
             assert response.headers["www-authenticate"].startswith('Bearer error="invalid_token"')
         accepted = await client.post(url, headers=bearer(tokens.writer, **MCP_HEADERS), json=INITIALIZE)
     assert accepted.status_code == 200
+
+
+async def test_a_wrong_token_is_told_from_a_missing_one_and_logged_without_it(
+    url: str, tokens: Tokens, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger=AUTH_LOGGER)
+    wrong = tokens.writer[:-2] + "xx"
+    async with httpx2.AsyncClient() as client:
+        missing = await client.post(url, headers=bearer(None, **MCP_HEADERS), json=INITIALIZE)
+        logged_for_missing = [record.getMessage() for record in caplog.records]
+        refused = await client.post(url, headers=bearer(wrong, **MCP_HEADERS), json=INITIALIZE)
+    assert missing.status_code == refused.status_code == 401
+    assert "Authentication required" in missing.json()["error_description"]
+    assert "not accepted" in refused.json()["error_description"]
+    assert logged_for_missing == [], "no token sent: nothing to log"
+    lines = [record.getMessage() for record in caplog.records if record.name == AUTH_LOGGER]
+    assert lines == ["refused a bearer token (principal unknown): it is in no entry of the tokens file"]
+    assert wrong not in caplog.text and wrong[:12] not in caplog.text
 
 
 async def test_host_and_origin_are_checked_before_the_token(url: str, tokens: Tokens) -> None:

@@ -9,6 +9,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -24,6 +25,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from frontdoor_mcp.hosting.callers import AUTH_LOGGER
 from frontdoor_mcp.hosting.issuer_tokens import LEEWAY_S, IssuerKeys, IssuerTokenVerifier, metadata_urls
 from frontdoor_mcp.hosting.options import SCOPES, HostingOptions, IssuerAuth
 from frontdoor_mcp.sandbox.runner import RunningSandbox
@@ -89,9 +91,34 @@ async def test_a_token_from_the_issuer_for_this_server_is_accepted_with_its_scop
     ids=["other-audience", "api-audience", "no-audience", "other-issuer", "expired", "no-exp", "not-yet", "nobody"],
 )
 async def test_a_token_that_is_not_for_us_or_not_in_time_is_refused(
-    issuer: RunningSandbox, changes: dict[str, Any]
+    issuer: RunningSandbox, changes: dict[str, Any], caplog: pytest.LogCaptureFixture
 ) -> None:
-    assert await _verifier(issuer).verify_token(issuer.mint_jwt(_claims(issuer, **changes))) is None
+    caplog.set_level(logging.WARNING, logger=AUTH_LOGGER)
+    token = issuer.mint_jwt(_claims(issuer, **changes))
+    assert await _verifier(issuer).verify_token(token) is None
+    (line,) = [record.getMessage() for record in caplog.records if record.name == AUTH_LOGGER]
+    assert line.startswith("refused a bearer token (principal unknown): it ")
+    assert token not in caplog.text and "svc" not in line, "neither the token nor a claim of it"
+
+
+async def test_each_refusal_says_why(issuer: RunningSandbox, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger=AUTH_LOGGER)
+    verifier = _verifier(issuer)
+    now = int(time.time())
+    for token in (
+        "not.a.jwt",
+        issuer.mint_jwt(_claims(issuer, exp=now - 3600)),
+        issuer.mint_jwt(_claims(issuer, aud="http://127.0.0.1:9/other")),
+        issuer.mint_jwt(_claims(issuer, iss="http://127.0.0.1:1")),
+    ):
+        assert await verifier.verify_token(token) is None
+    reasons = [record.getMessage().split(": ", 1)[1] for record in caplog.records if record.name == AUTH_LOGGER]
+    assert reasons == [
+        "not a JWT",
+        "it has expired",
+        "it is not for this server (aud is not the resource URL)",
+        "it is from another issuer (iss)",
+    ]
 
 
 async def test_the_leeway_is_small_and_read_on_our_clock(issuer: RunningSandbox) -> None:

@@ -30,6 +30,7 @@ from typing import Any, Final, cast
 from mcp.server.auth.provider import AccessToken
 
 from frontdoor_mcp.config import ConfigError
+from frontdoor_mcp.hosting.callers import log_refused_token
 from frontdoor_mcp.hosting.options import SCOPES
 from frontdoor_mcp.redaction import KNOWN_SECRETS
 
@@ -129,6 +130,9 @@ class TokenFileVerifier:
             if hmac.compare_digest(entry.digest, presented):
                 found = entry
         if found is None:
+            log_refused_token(
+                "it is in no entry of the tokens file" if self._entries else "the tokens file lists no usable token"
+            )
             return None
         KNOWN_SECRETS.add(token)
         return AccessToken(

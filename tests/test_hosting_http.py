@@ -17,6 +17,7 @@ from mcp_types import ElicitRequestParams, ElicitResult, ErrorData
 
 from frontdoor_mcp.hosting.audit import AUDIT_LOGGER
 from frontdoor_mcp.hosting.callers import AUTH_LOGGER
+from frontdoor_mcp.hosting.guard import allowed
 from frontdoor_mcp.hosting.log_format import JsonLinesFormatter
 from frontdoor_mcp.sandbox.runner import RunningSandbox
 from frontdoor_mcp.toolkit.definition import is_local_file_argument
@@ -103,6 +104,50 @@ async def test_host_and_origin_are_checked_before_the_token(url: str, tokens: To
     assert rebinding.status_code == 421, "a wrong Host is refused even before authentication"
     assert foreign.status_code == 403
     assert local.status_code == 200
+
+
+async def test_a_port_wildcard_admits_only_a_port_number(url: str, tokens: Tokens) -> None:
+    port = httpx2.URL(url).port
+    async with httpx2.AsyncClient() as client:
+
+        async def status(host: str, origin: str | None = None) -> int:
+            extra = {"origin": origin} if origin else {}
+            headers = bearer(tokens.writer, host=host, **extra, **MCP_HEADERS)
+            return (await client.post(url, headers=headers, json=INITIALIZE)).status_code
+
+        assert await status(f"127.0.0.1:{port}") == 200
+        assert await status(f"localhost:{port}", origin="http://localhost:5173") == 200
+        for host in ("127.0.0.1:evil.example", "127.0.0.1:80@evil.example", "127.0.0.1:", "127.0.0.1.evil.example:80"):
+            assert await status(host) == 421, host
+        assert await status(f"127.0.0.1:{port}", origin="http://localhost:x.evil.example") == 403
+
+
+def test_the_allow_list_rule() -> None:
+    entries = ["127.0.0.1:*", "[::1]:*", "mcp.example.com", "a.test:8443"]
+    assert [allowed(value, entries) for value in ("127.0.0.1:8765", "[::1]:1", "mcp.example.com", "a.test:8443")] == [
+        True
+    ] * 4
+    for value in ("127.0.0.1", "127.0.0.1:x", "127.0.0.1:123456", "127.0.0.1:8765\n", "mcp.example.com:443", "a.test"):
+        assert not allowed(value, entries), value
+
+
+async def test_an_id_ending_in_a_newline_never_splits_the_audit_line(
+    url: str, tokens: Tokens, lane: RunningSandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`$` matches before a final newline in Python's re: the ids are checked with full matches, so such an id is
+    refused (and the audit line, which shows only ids of the strict shapes, leaves it out)."""
+    caplog.set_level(logging.INFO, logger=AUDIT_LOGGER)
+    forged = "cert-00000000-0000-4000-8000-000000000001\nwrite principal=admin tool=delete_client_certificate"
+    async with mcp_over_http(url, tokens.writer, "legacy") as client:
+        refused = await client.call_tool("delete_client_certificate", {"certificate_id": forged, "confirm": True})
+        renamed = await client.call_tool(
+            "update_client_certificate", {"certificate_id": "cert-1\n", "frontdoor_id": f"{lane.frontdoor_id}\n"}
+        )
+    assert refused.is_error and renamed.is_error and "Invalid arguments" in text_of(refused)
+    lines = [record.getMessage() for record in caplog.records if record.name == AUDIT_LOGGER]
+    assert len(lines) == 2 and all("\n" not in line for line in lines)
+    assert all("certificate=" not in line and "principal=admin" not in line for line in lines)
+    assert f"frontdoor={lane.frontdoor_id} " in lines[1], "the configured frontdoor, not the one with a newline"
 
 
 async def test_a_body_past_the_cap_is_413(lane: RunningSandbox, tmp_path: Path, tokens: Tokens) -> None:

@@ -195,7 +195,7 @@ def checked_url(value: str, name: str, *, keep_slash: bool = False) -> str:
 
 def _path(env: Mapping[str, str]) -> str:
     path = env_text(env, "FRONTDOOR_MCP_HTTP_PATH") or "/mcp"
-    if not _PATH.match(path) or path.startswith("/.well-known") or "//" in path or path == "/":
+    if not _PATH.fullmatch(path) or path.startswith("/.well-known") or "//" in path or path == "/":
         raise ConfigError(
             "FRONTDOOR_MCP_HTTP_PATH (or --path) must be a URL path such as /mcp: a leading /, letters, digits, "
             "and . _ ~ - / (not / alone, not under /.well-known)."
@@ -224,7 +224,7 @@ def _listed(env: Mapping[str, str], name: str, valid: Callable[[str], bool]) -> 
 
 
 def _valid_host_entry(entry: str) -> bool:
-    match = _HOST_ENTRY.match(entry)
+    match = _HOST_ENTRY.fullmatch(entry)
     port = match.group(3) if match else None
     return match is not None and (port in (None, "*") or 0 < int(port) < 65536)
 

@@ -116,7 +116,7 @@ def _frontdoor_id(given: str | None) -> str:
 def _token(given: str | None) -> str:
     if given is None:
         return "sbx_" + secrets.token_urlsafe(24)  # 32 url-safe characters
-    if not _TOKEN_CHARS.match(given):
+    if not _TOKEN_CHARS.fullmatch(given):
         raise ValueError("a sandbox token may only hold the characters a Bearer header allows")
     return given
 

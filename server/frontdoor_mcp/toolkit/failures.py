@@ -121,7 +121,7 @@ def _quoted(message: str | None) -> str:
 
 def _describe_api_error(exc: ApiError, state: AppState) -> str:
     if isinstance(exc, BadRequest):
-        match = _VALUE_MUST_BE.match(exc.message or "")
+        match = _VALUE_MUST_BE.fullmatch(exc.message or "")
         if match:
             return (
                 f"The API rejected the request (400): the value for '{match['prop']}' must be of type "

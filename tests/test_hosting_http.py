@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -13,13 +14,16 @@ from typing import Any
 import httpx2
 import pytest
 from mcp.client.context import ClientRequestContext
+from mcp.shared.exceptions import MCPError
 from mcp_types import ElicitRequestParams, ElicitResult, ErrorData
 
 from frontdoor_mcp.hosting.audit import AUDIT_LOGGER
 from frontdoor_mcp.hosting.callers import AUTH_LOGGER
 from frontdoor_mcp.hosting.guard import allowed
 from frontdoor_mcp.hosting.log_format import JsonLinesFormatter
+from frontdoor_mcp.prompt_library import tools_named
 from frontdoor_mcp.sandbox.runner import RunningSandbox
+from frontdoor_mcp.toolkit.adapter import built_tool
 from frontdoor_mcp.toolkit.definition import is_local_file_argument
 from frontdoor_mcp.tools import ALL_TOOLS
 from tests.hosting_support import STATE_KEY, Tokens, bearer, http_server, make_tokens, mcp_over_http, options_for
@@ -274,3 +278,42 @@ async def test_each_write_leaves_one_audit_line_and_no_secret(
     assert f"principal=writer tool=delete_client_certificate frontdoor={lane.frontdoor_id}" in records[1].getMessage()
     everything = "\n".join(lines + [record.getMessage() for record in caplog.records])
     assert tokens.writer not in everything and tokens.reader not in everything
+
+
+async def test_prompts_over_http_follow_the_scopes_and_name_no_local_file(url: str, tokens: Tokens) -> None:
+    """A prompt is offered only to a principal whose scopes allow every tool it names, and none, as a remote
+    server gives it, names an argument the remote tools do not have (a file on the server's disk)."""
+    remote_arguments = {
+        name
+        for tool in ALL_TOOLS
+        if not tool.local_only
+        for name in built_tool(tool, remote=True).parameters["properties"]
+    }
+    local_only = {
+        name
+        for tool in ALL_TOOLS
+        for name in built_tool(tool).parameters["properties"]
+        if tool.drops_remotely(name) and name not in remote_arguments
+    } | {tool.name for tool in ALL_TOOLS if tool.local_only}
+    scopes = {tool.name: tool.scope for tool in ALL_TOOLS}
+    known = [tool.name for tool in ALL_TOOLS]
+    async with mcp_over_http(url, tokens.writer, "legacy") as client:
+        everyone = {prompt.name: prompt for prompt in (await client.list_prompts()).prompts}
+        texts: dict[str, str] = {}
+        for name, prompt in everyone.items():
+            values = {argument.name: "x" for argument in prompt.arguments or []}
+            got = await client.get_prompt(name, values)
+            texts[name] = " ".join(str(getattr(message.content, "text", "")) for message in got.messages)
+    async with mcp_over_http(url, tokens.reader, "legacy") as client:
+        for_reader = {prompt.name for prompt in (await client.list_prompts()).prompts}
+        with pytest.raises(MCPError, match="may not use"):
+            await client.get_prompt("delegate-client-certificate", {"recipient": "r", "name": "n"})
+    assert "delegate-client-certificate" in everyone and "audit-client-certificates" in everyone
+    for name, text in texts.items():
+        named = set(re.findall(r"[a-z_]+", text))
+        assert not named & local_only, (name, named & local_only)
+        assert "<!--" not in text, name
+    for name in everyone:
+        needs = {scopes[tool] for tool in tools_named(texts[name], known)}
+        assert (name in for_reader) == (needs <= {"frontdoor:read"}), name
+    assert "audit-client-certificates" in for_reader and "delegate-client-certificate" not in for_reader

@@ -45,6 +45,7 @@ from frontdoor_mcp.hosting.options import SCOPES, HostingOptions, IssuerAuth, To
 from frontdoor_mcp.hosting.rate_limit import CallerBuckets, CallerRateLimit
 from frontdoor_mcp.hosting.scopes import ScopeGate
 from frontdoor_mcp.hosting.token_file import TokenFileVerifier
+from frontdoor_mcp.prompt_library import offered_prompts
 from frontdoor_mcp.server import FrontdoorServer, build_server, tool_definitions
 from frontdoor_mcp.toolkit.definition import offered
 
@@ -108,14 +109,21 @@ def build_http_app(
     """The ASGI app for `options`. `verifier` replaces the one `options.auth` names (tests), `clock` the rate
     limiter's; `server_kwargs` go to `build_server` (a test's transport to the API, say)."""
     settings = served_settings(settings, options)
-    tools = offered(tool_definitions().values(), read_only=settings.read_only, remote=True)
+    tools = offered(tool_definitions().values(), read_only=settings.read_only, remote=True, toolsets=settings.toolsets)
+    known = list(tool_definitions())
+    prompts = {
+        prompt.name: prompt.tools_named(known)
+        for prompt in offered_prompts(
+            offered_tools=[tool.name for tool in tools], all_tools=known, read_only=settings.read_only, remote=True
+        )
+    }
     server_options: dict[str, Any] = {}
     if options.state_keys:
         server_options["request_state_security"] = RequestStateSecurity(keys=list(options.state_keys))
     server: FrontdoorServer = build_server(
         settings,
         remote=True,
-        middleware=[AuditTrail(tools, default_frontdoor=settings.frontdoor_id), ScopeGate(tools)],
+        middleware=[AuditTrail(tools, default_frontdoor=settings.frontdoor_id), ScopeGate(tools, prompts)],
         server_options=server_options,
         **server_kwargs,
     )

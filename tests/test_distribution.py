@@ -139,6 +139,7 @@ def test_user_config_maps_to_the_servers_variables_and_every_option_has_a_defaul
         "NETFOUNDRY_API_TOKEN": "${user_config.api_token}",
         "NETFOUNDRY_API_ACCOUNT": "${user_config.api_account}",
         "FRONTDOOR_MCP_READ_ONLY": "${user_config.read_only}",
+        "FRONTDOOR_MCP_TOOLSETS": "${user_config.toolsets}",
     }
     config_source = (PACKAGE / "config.py").read_text(encoding="utf-8")
     assert all(f'"{variable}"' in config_source for variable in env), "a variable the server does not read"
@@ -149,6 +150,7 @@ def test_user_config_maps_to_the_servers_variables_and_every_option_has_a_defaul
     assert (options["api_token"]["type"], options["api_account"]["type"]) == ("string", "file")
     assert (options["read_only"]["type"], options["read_only"]["default"]) == ("boolean", False)
     assert options["api_url"]["default"] == DEFAULT_API_URL
+    assert (options["toolsets"]["type"], options["toolsets"]["default"]) == ("string", "all")
 
 
 def test_what_the_host_passes_is_what_the_server_reads(tmp_path: Path) -> None:
@@ -164,11 +166,15 @@ def test_what_the_host_passes_is_what_the_server_reads(tmp_path: Path) -> None:
     )
 
     token = load_settings(
-        host_config(listed, {"frontdoor_id": FRONTDOOR, "api_token": "tok-0123456789", "read_only": True})["env"],
+        host_config(
+            listed,
+            {"frontdoor_id": FRONTDOOR, "api_token": "tok-0123456789", "read_only": True, "toolsets": "certificates"},
+        )["env"],
         cwd=tmp_path,
         home=tmp_path,
     )
     assert (token.frontdoor_id, token.credential_source, token.read_only) == (FRONTDOOR, "NETFOUNDRY_API_TOKEN", True)
+    assert token.toolsets == ("certificates",)
 
     account = tmp_path / "credentials.json"
     account.write_text(

@@ -140,7 +140,7 @@ def describe_problems(problems: Sequence[str]) -> str:
     listed = "\n".join(f"- {problem}" for problem in problems)
     return (
         "frontdoor-mcp cannot act: its configuration could not be understood, so it does nothing and sends no "
-        f"request.\n{listed}\nFix the variable named (in the environment this server is started with, e.g. the "
+        f"request.\n{listed}\nFix each variable named above (in the environment this server is started with, e.g. the "
         '"env" of its entry in the client\'s configuration), then restart the server. '
         "`frontdoor-mcp check-config` checks a configuration without starting a server."
     )

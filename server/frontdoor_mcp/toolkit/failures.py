@@ -173,15 +173,23 @@ def _describe_not_found(exc: NotFound, base_url: str) -> str:
 
 
 def wrong_base_url(call: ApiCall, base_url: str) -> str:
-    """A 404 to a path every frontdoor has (a list, a create, the frontdoor itself: the API answers 403 for a
-    frontdoor it does not know): what answered was not the Frontdoor API at the documented paths."""
+    """A 404 to a path every frontdoor has (a list, a create, the frontdoor itself). For the client certificates
+    the guide documents 403 for a frontdoor the API does not know, so what answered was not the Frontdoor API at
+    its documented paths. For the other resources that 403 is not documented (the sandbox answers it, as a Spring
+    API in that guide's style would): the wrong URL is then the likely reading, and the frontdoor id the other."""
     parts = urlsplit(base_url)
     url = f"{parts.scheme}://{parts.netloc}{call.path}"
     missing = "" if _documented_base_path(base_url) else f" (it lacks the {DOCUMENTED_BASE_PATH} path)"
+    fix = f"Set FRONTDOOR_API_URL to the API's base URL (NetFoundry's is {DEFAULT_API_URL}) and restart the server."
+    if call.resource == "certificate":
+        return (
+            f"{call.method} {url} answered 404 (no such path): every frontdoor has this path under the API's base "
+            f"URL, so the configured FRONTDOOR_API_URL {base_url} is wrong{missing}. Nothing was changed. {fix}"
+        )
     return (
         f"{call.method} {url} answered 404 (no such path): every frontdoor has this path under the API's base URL, "
-        f"so the configured FRONTDOOR_API_URL {base_url} is wrong{missing}. Nothing was changed. Set "
-        f"FRONTDOOR_API_URL to the API's base URL (NetFoundry's is {DEFAULT_API_URL}) and restart the server."
+        f"so the configured FRONTDOOR_API_URL {base_url} is most likely wrong{missing}; otherwise the frontdoor id "
+        f"is unknown to this API (check frontdoor_id or FRONTDOOR_ID). Nothing was changed. {fix}"
     )
 
 

@@ -1,4 +1,5 @@
-"""What the model reads: bytes and estimated tokens (bytes / 4) of `tools/list` and of typical results.
+"""What the model reads: bytes and estimated tokens (bytes / 4) of `tools/list` (every tool, read-only mode, and
+each toolset alone, as `--toolsets` chooses) and of typical results.
 
     uv run python benchmarks/context.py
 
@@ -23,6 +24,7 @@ from mcp_types import CallToolResult, TextContent
 
 from frontdoor_mcp.api.auth import BearerToken, Secret
 from frontdoor_mcp.config import Settings
+from frontdoor_mcp.rules import TOOLSETS
 from frontdoor_mcp.sandbox.runner import RunningSandbox, start_sandbox
 from frontdoor_mcp.server import build_server
 
@@ -75,8 +77,16 @@ async def _measure(sandbox: RunningSandbox, work: Path) -> list[Row]:
         key_dir=work / "keys",
     )
     rows: list[Row] = []
-    for label, read_only in (("tools/list, every tool", False), ("tools/list, read-only mode", True)):
-        async with Client(build_server(dataclasses.replace(settings, read_only=read_only))) as client:
+    sessions: list[tuple[str, Settings]] = [
+        ("tools/list, every tool", settings),
+        ("tools/list, read-only mode", dataclasses.replace(settings, read_only=True)),
+        *(
+            (f"tools/list, toolset {toolset}", dataclasses.replace(settings, toolsets=(toolset,)))
+            for toolset in TOOLSETS
+        ),
+    ]
+    for label, chosen in sessions:
+        async with Client(build_server(chosen)) as client:
             tools = list((await client.list_tools()).tools)
         told, whole = _size_of_tools(tools)
         rows.append((f"{label} ({len(tools)} tools): names, descriptions, input schemas", told))

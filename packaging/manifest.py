@@ -29,6 +29,7 @@ from typing import Any, Final
 from frontdoor_mcp import __version__
 from frontdoor_mcp.config import DEFAULT_API_URL
 from frontdoor_mcp.prompt_library import load_prompts
+from frontdoor_mcp.rules import ALL_TOOLSETS, TOOLSETS
 from frontdoor_mcp.toolkit.definition import ToolDef
 from frontdoor_mcp.tools import ALL_TOOLS
 
@@ -82,6 +83,15 @@ USER_CONFIG: Final[dict[str, dict[str, Any]]] = {
         "required": False,
         "default": False,
     },
+    "toolsets": {
+        "type": "string",
+        "title": "Toolsets",
+        "description": f"The groups of tools the assistant carries, separated by commas (FRONTDOOR_MCP_TOOLSETS): "
+        f"{', '.join(TOOLSETS)}, or {ALL_TOOLSETS}. Fewer tools, less of the assistant's context; an unknown "
+        "name makes every tool answer with what is wrong.",
+        "required": False,
+        "default": ALL_TOOLSETS,
+    },
 }
 """What the host asks the user for. Every entry has a `default`: the host substitutes `${user_config.KEY}` only
 from a value the user gave or a default, and passes an unfilled optional one on as the literal placeholder,
@@ -93,6 +103,7 @@ ENVIRONMENT: Final[dict[str, str]] = {
     "NETFOUNDRY_API_TOKEN": "api_token",
     "NETFOUNDRY_API_ACCOUNT": "api_account",
     "FRONTDOOR_MCP_READ_ONLY": "read_only",
+    "FRONTDOOR_MCP_TOOLSETS": "toolsets",
 }
 """The server's environment variable -> the `user_config` entry that sets it (a boolean arrives as
 `true`/`false`, which the server reads)."""

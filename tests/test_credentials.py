@@ -233,7 +233,7 @@ def test_secrets_never_show_in_reprs(sandbox: RunningSandbox, places: Places) ->
         assert sandbox.token not in shown and sandbox.client_secret not in shown
 
 
-def test_server_does_not_start_on_a_configuration_error(
+def test_an_incomplete_credential_is_a_configuration_problem(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     for name in ("NETFOUNDRY_API_TOKEN", "NETFOUNDRY_API_ACCOUNT", "NETFOUNDRY_OAUTH_URL"):
@@ -241,10 +241,10 @@ def test_server_does_not_start_on_a_configuration_error(
     monkeypatch.setenv("NETFOUNDRY_CLIENT_ID", "client-1")
     monkeypatch.setenv("NETFOUNDRY_PASSWORD", PASSWORD_CANARY)
     with pytest.raises(SystemExit) as exited:
-        cli.main([])
+        cli.main(["check-config"])
     assert exited.value.code == 2
-    err = capsys.readouterr().err
-    assert "NETFOUNDRY_OAUTH_URL missing" in err and PASSWORD_CANARY not in err
+    out = capsys.readouterr().out
+    assert "NETFOUNDRY_OAUTH_URL missing" in out and PASSWORD_CANARY not in out
 
 
 # 401 diagnosis ---------------------------------------------------------------------------------------------

@@ -139,6 +139,7 @@ def test_user_config_maps_to_the_servers_variables_and_every_option_has_a_defaul
         "NETFOUNDRY_API_TOKEN": "${user_config.api_token}",
         "NETFOUNDRY_API_ACCOUNT": "${user_config.api_account}",
         "FRONTDOOR_MCP_READ_ONLY": "${user_config.read_only}",
+        "FRONTDOOR_MCP_TOOLSETS": "${user_config.toolsets}",
     }
     config_source = (PACKAGE / "config.py").read_text(encoding="utf-8")
     assert all(f'"{variable}"' in config_source for variable in env), "a variable the server does not read"
@@ -149,6 +150,7 @@ def test_user_config_maps_to_the_servers_variables_and_every_option_has_a_defaul
     assert (options["api_token"]["type"], options["api_account"]["type"]) == ("string", "file")
     assert (options["read_only"]["type"], options["read_only"]["default"]) == ("boolean", False)
     assert options["api_url"]["default"] == DEFAULT_API_URL
+    assert (options["toolsets"]["type"], options["toolsets"]["default"]) == ("string", "all")
 
 
 def test_what_the_host_passes_is_what_the_server_reads(tmp_path: Path) -> None:
@@ -164,11 +166,15 @@ def test_what_the_host_passes_is_what_the_server_reads(tmp_path: Path) -> None:
     )
 
     token = load_settings(
-        host_config(listed, {"frontdoor_id": FRONTDOOR, "api_token": "tok-0123456789", "read_only": True})["env"],
+        host_config(
+            listed,
+            {"frontdoor_id": FRONTDOOR, "api_token": "tok-0123456789", "read_only": True, "toolsets": "certificates"},
+        )["env"],
         cwd=tmp_path,
         home=tmp_path,
     )
     assert (token.frontdoor_id, token.credential_source, token.read_only) == (FRONTDOOR, "NETFOUNDRY_API_TOKEN", True)
+    assert token.toolsets == ("certificates",)
 
     account = tmp_path / "credentials.json"
     account.write_text(
@@ -287,6 +293,45 @@ async def test_the_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path) 
     assert version == __version__
     assert tools == [tool["name"] for tool in listed["tools"]]
     assert prompts == [prompt["name"] for prompt in listed["prompts"]]
+
+
+# The sdist: only what git tracks (slow) --------------------------------------------------------------------------
+
+
+def tracked_files(root: Path) -> list[str]:
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=root, capture_output=True, check=True, timeout=60).stdout
+    return [name for name in listed.decode().split("\0") if name]
+
+
+@pytest.mark.slow
+def test_the_sdist_holds_only_what_git_tracks(tmp_path: Path) -> None:
+    """A copy of the checkout (its tracked files, in a fresh repository), with what a person leaves lying about:
+    the HTTP server's "Try it" tokens file and a credentials.json (ignored: never packed), and an untracked file
+    in the package (the build stops and names it). Without it, the sdist is exactly the tracked files, less
+    .ci/ and benchmarks/."""
+    found = uv()
+    assert found is not None, "uv builds the distributions"
+    checkout = tmp_path / "checkout"
+    for name in tracked_files(ROOT):
+        (checkout / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, checkout / name)
+    subprocess.run(["git", "init", "-q"], cwd=checkout, check=True, timeout=60)
+    subprocess.run(["git", "add", "-A"], cwd=checkout, check=True, timeout=60)
+    (checkout / "team-tokens.json").write_text('{"version": 1, "tokens": []}', encoding="utf-8")
+    (checkout / "credentials.json").write_text('{"clientId": "c", "password": "p"}', encoding="utf-8")
+    stray = checkout / "server" / "frontdoor_mcp" / "notes.txt"
+    stray.write_text("not for publishing", encoding="utf-8")
+    command = [found, "build", "--sdist", "--out-dir", str(tmp_path / "dist"), str(checkout)]
+    refused = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False, env=outside_env())
+    assert refused.returncode != 0
+    assert "git does not track: server/frontdoor_mcp/notes.txt." in refused.stderr
+    stray.unlink()
+    run(command, cwd=tmp_path, env=outside_env())
+    (sdist,) = (tmp_path / "dist").glob("*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        packed = {"/".join(Path(member.name).parts[1:]) for member in archive.getmembers() if member.isfile()}
+    expected = {name for name in tracked_files(checkout) if not name.startswith((".ci/", "benchmarks/"))}
+    assert packed == expected | {"PKG-INFO"}
 
 
 # The bundle, with the official tool (slow) -----------------------------------------------------------------------

@@ -135,8 +135,27 @@ def test_configuration_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None
     assert code == 2
     assert lines == [
         "FAIL configuration: NETFOUNDRY_CLIENT_ID, NETFOUNDRY_PASSWORD set but NETFOUNDRY_OAUTH_URL missing: client "
-        "credentials need all three of NETFOUNDRY_CLIENT_ID, NETFOUNDRY_PASSWORD and NETFOUNDRY_OAUTH_URL."
+        "credentials need all three of NETFOUNDRY_CLIENT_ID, NETFOUNDRY_PASSWORD and NETFOUNDRY_OAUTH_URL.",
+        "1 setting(s) cannot be understood: the stdio server would act on nothing.",
     ]
+
+
+@pytest.mark.parametrize("frontdoor", [True, False])
+def test_an_api_url_without_its_base_path_is_named_with_the_status_it_got(
+    sandbox: RunningSandbox, capsys: pytest.CaptureFixture[str], frontdoor: bool
+) -> None:
+    """The sandbox's root, not its /frontdoor base: every path 404s. Not "accepts the credentials", not a 403."""
+    env = env_for(sandbox, FRONTDOOR_API_URL=sandbox.root_url, FRONTDOOR_ID=sandbox.frontdoor_id if frontdoor else "")
+    code, lines = doctor(env, capsys)
+    assert code == 1
+    shown = sandbox.frontdoor_id if frontdoor else "{frontdoorId}"
+    assert line(lines, "api") == (
+        f"FAIL api: GET {sandbox.root_url}/{shown}/client-certificates answered 404 (no such path): every frontdoor "
+        f"has it, so FRONTDOOR_API_URL {sandbox.root_url} is not the API's base URL (it lacks /frontdoor); "
+        "NetFoundry's is https://gateway.production.netfoundry.io/frontdoor"
+    )
+    assert not [text for text in lines if "accepts" in text or "403" in text or "frontdoor:" in text[5:16]]
+    assert "00000000-0000-0000-0000-000000000000" not in "\n".join(lines), "the probe's id is never shown"
 
 
 def test_refused_client_credentials(sandbox: RunningSandbox, capsys: pytest.CaptureFixture[str]) -> None:

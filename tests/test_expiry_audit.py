@@ -3,6 +3,7 @@ notifications; and list_client_certificates(all_pages) progress."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import httpx2
@@ -13,6 +14,7 @@ from frontdoor_mcp.api.concurrency import MAX_CONCURRENCY
 from frontdoor_mcp.sandbox.faults.controller import Fault
 from frontdoor_mcp.sandbox.runner import RunningSandbox
 from frontdoor_mcp.server import FrontdoorServer, build_server
+from frontdoor_mcp.toolkit.state import ProgressPacing
 from tests.support import connect, make_certificate, ok, sandbox_settings, text_of
 
 pytestmark = pytest.mark.anyio
@@ -97,8 +99,10 @@ async def test_mixed_validity_soonest_first_across_pages(
     assert text.startswith(f"Of {total} certificates examined, 2 have expired and 3 expire within 30 days.")
     assert "expired-long-ago" in text and "expires-in-45" not in text
 
-    assert len(seen) == total, "one progress notification per certificate examined"
-    assert [progress for progress, _, _ in seen] == list(range(1, total + 1)), "strictly increasing"
+    done = [progress for progress, _, _ in seen]
+    assert 1 <= len(seen) <= 100 + 1, "at most one progress notification per 1% of the work, plus the last"
+    assert all(later - earlier >= total / 100 for earlier, later in itertools.pairwise(done[:-1])), "1% apart"
+    assert done == sorted(set(done)) and done[-1] == total, "strictly increasing, to the end"
     assert {t for _, t, _ in seen} == {total}
     assert seen[-1][2] == f"examined {total} of {total} certificates"
 
@@ -173,3 +177,42 @@ async def test_an_api_failure_during_the_walk_is_a_tool_error(
     async with connect(server, "legacy") as client:
         result = await client.call_tool("find_expiring_client_certificates", {})
     assert result.is_error and "The Frontdoor API failed with HTTP 500" in text_of(result)
+
+
+def test_progress_is_paced_by_work_and_by_time_and_ends_with_the_total() -> None:
+    """At most one notification per 1% of the work and per 250 ms (both must have passed), and the last one
+    always, once: 10,000 reports in a second become a handful (a clock the test moves, not a timed test)."""
+    now = [0.0]
+    pacing = ProgressPacing(lambda: now[0])
+    sent: list[tuple[float, int]] = []
+    for done in range(1, 10_001):
+        now[0] = done / 10_000  # the whole audit takes one second
+        if pacing.due(done, 10_000):
+            sent.append((now[0], done))
+    assert pacing.due(10_000, 10_000) is False, "the final one is sent once"
+    assert sent[0] == (0.01, 100), "the first once 1% is done"
+    assert sent[-1][1] == 10_000
+    gaps = list(itertools.pairwise(sent[:-1]))
+    assert all(b[0] - a[0] >= 0.25 and b[1] - a[1] >= 100 for a, b in gaps)
+    assert len(sent) == 5  # 1%, then every 250 ms: 26%, 51%, 76%; and 100%
+
+    slow = ProgressPacing(lambda: now[0])
+    paced: list[int] = []
+    for done in range(1, 1_001):
+        now[0] += 10.0  # a slow walk: time is never what holds a notification back
+        if slow.due(done, 1_000):
+            paced.append(done)
+    assert paced == list(range(10, 1_001, 10)), "one per 1% of the work"
+
+
+@pytest.mark.slow
+async def test_an_audit_of_10000_certificates_sends_at_most_a_hundred_and_one_notifications(
+    server: FrontdoorServer, sandbox: RunningSandbox
+) -> None:
+    """Was one per certificate (10,000). Counted as a client receives them."""
+    sandbox.seed_certificates(10_000, name_prefix="bulk")
+    seen: Progress = []
+    async with connect(server, "legacy") as client:
+        report = ok(await client.call_tool("find_expiring_client_certificates", {}, progress_callback=recorder(seen)))
+    assert report["checked"] == 10_000
+    assert 1 <= len(seen) <= 101 and seen[-1][:2] == (10_000, 10_000)

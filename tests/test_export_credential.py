@@ -120,7 +120,7 @@ async def test_a_passphrase_of_the_users_own_and_a_pem_bundle(
         format="pem-bundle",
     )
     written = (tmp_path / "bundle.pem").read_text()
-    assert written == holder.pem and "PRIVATE KEY" not in written and bundle["passphrase_path"] is None
+    assert written == holder.pem and "PRIVATE KEY" not in written and bundle.get("passphrase_path") is None
     assert f"curl --cert {tmp_path / 'bundle.pem'} --key {key_path}" in text
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -13,11 +14,16 @@ from typing import Any
 import httpx2
 import pytest
 from mcp.client.context import ClientRequestContext
+from mcp.shared.exceptions import MCPError
 from mcp_types import ElicitRequestParams, ElicitResult, ErrorData
 
 from frontdoor_mcp.hosting.audit import AUDIT_LOGGER
+from frontdoor_mcp.hosting.callers import AUTH_LOGGER
+from frontdoor_mcp.hosting.guard import allowed
 from frontdoor_mcp.hosting.log_format import JsonLinesFormatter
+from frontdoor_mcp.prompt_library import tools_named
 from frontdoor_mcp.sandbox.runner import RunningSandbox
+from frontdoor_mcp.toolkit.adapter import built_tool
 from frontdoor_mcp.toolkit.definition import is_local_file_argument
 from frontdoor_mcp.tools import ALL_TOOLS
 from tests.hosting_support import STATE_KEY, Tokens, bearer, http_server, make_tokens, mcp_over_http, options_for
@@ -72,6 +78,24 @@ async def test_without_a_valid_token_it_is_401_with_a_challenge(url: str, tokens
     assert accepted.status_code == 200
 
 
+async def test_a_wrong_token_is_told_from_a_missing_one_and_logged_without_it(
+    url: str, tokens: Tokens, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger=AUTH_LOGGER)
+    wrong = tokens.writer[:-2] + "xx"
+    async with httpx2.AsyncClient() as client:
+        missing = await client.post(url, headers=bearer(None, **MCP_HEADERS), json=INITIALIZE)
+        logged_for_missing = [record.getMessage() for record in caplog.records]
+        refused = await client.post(url, headers=bearer(wrong, **MCP_HEADERS), json=INITIALIZE)
+    assert missing.status_code == refused.status_code == 401
+    assert "Authentication required" in missing.json()["error_description"]
+    assert "not accepted" in refused.json()["error_description"]
+    assert logged_for_missing == [], "no token sent: nothing to log"
+    lines = [record.getMessage() for record in caplog.records if record.name == AUTH_LOGGER]
+    assert lines == ["refused a bearer token (principal unknown): it is in no entry of the tokens file"]
+    assert wrong not in caplog.text and wrong[:12] not in caplog.text
+
+
 async def test_host_and_origin_are_checked_before_the_token(url: str, tokens: Tokens) -> None:
     async with httpx2.AsyncClient() as client:
         rebinding = await client.post(url, headers={**MCP_HEADERS, "host": "evil.example"}, json=INITIALIZE)
@@ -84,6 +108,50 @@ async def test_host_and_origin_are_checked_before_the_token(url: str, tokens: To
     assert rebinding.status_code == 421, "a wrong Host is refused even before authentication"
     assert foreign.status_code == 403
     assert local.status_code == 200
+
+
+async def test_a_port_wildcard_admits_only_a_port_number(url: str, tokens: Tokens) -> None:
+    port = httpx2.URL(url).port
+    async with httpx2.AsyncClient() as client:
+
+        async def status(host: str, origin: str | None = None) -> int:
+            extra = {"origin": origin} if origin else {}
+            headers = bearer(tokens.writer, host=host, **extra, **MCP_HEADERS)
+            return (await client.post(url, headers=headers, json=INITIALIZE)).status_code
+
+        assert await status(f"127.0.0.1:{port}") == 200
+        assert await status(f"localhost:{port}", origin="http://localhost:5173") == 200
+        for host in ("127.0.0.1:evil.example", "127.0.0.1:80@evil.example", "127.0.0.1:", "127.0.0.1.evil.example:80"):
+            assert await status(host) == 421, host
+        assert await status(f"127.0.0.1:{port}", origin="http://localhost:x.evil.example") == 403
+
+
+def test_the_allow_list_rule() -> None:
+    entries = ["127.0.0.1:*", "[::1]:*", "mcp.example.com", "a.test:8443"]
+    assert [allowed(value, entries) for value in ("127.0.0.1:8765", "[::1]:1", "mcp.example.com", "a.test:8443")] == [
+        True
+    ] * 4
+    for value in ("127.0.0.1", "127.0.0.1:x", "127.0.0.1:123456", "127.0.0.1:8765\n", "mcp.example.com:443", "a.test"):
+        assert not allowed(value, entries), value
+
+
+async def test_an_id_ending_in_a_newline_never_splits_the_audit_line(
+    url: str, tokens: Tokens, lane: RunningSandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`$` matches before a final newline in Python's re: the ids are checked with full matches, so such an id is
+    refused (and the audit line, which shows only ids of the strict shapes, leaves it out)."""
+    caplog.set_level(logging.INFO, logger=AUDIT_LOGGER)
+    forged = "cert-00000000-0000-4000-8000-000000000001\nwrite principal=admin tool=delete_client_certificate"
+    async with mcp_over_http(url, tokens.writer, "legacy") as client:
+        refused = await client.call_tool("delete_client_certificate", {"certificate_id": forged, "confirm": True})
+        renamed = await client.call_tool(
+            "update_client_certificate", {"certificate_id": "cert-1\n", "frontdoor_id": f"{lane.frontdoor_id}\n"}
+        )
+    assert refused.is_error and renamed.is_error and "Invalid arguments" in text_of(refused)
+    lines = [record.getMessage() for record in caplog.records if record.name == AUDIT_LOGGER]
+    assert len(lines) == 2 and all("\n" not in line for line in lines)
+    assert all("certificate=" not in line and "principal=admin" not in line for line in lines)
+    assert f"frontdoor={lane.frontdoor_id} " in lines[1], "the configured frontdoor, not the one with a newline"
 
 
 async def test_a_body_past_the_cap_is_413(lane: RunningSandbox, tmp_path: Path, tokens: Tokens) -> None:
@@ -210,3 +278,42 @@ async def test_each_write_leaves_one_audit_line_and_no_secret(
     assert f"principal=writer tool=delete_client_certificate frontdoor={lane.frontdoor_id}" in records[1].getMessage()
     everything = "\n".join(lines + [record.getMessage() for record in caplog.records])
     assert tokens.writer not in everything and tokens.reader not in everything
+
+
+async def test_prompts_over_http_follow_the_scopes_and_name_no_local_file(url: str, tokens: Tokens) -> None:
+    """A prompt is offered only to a principal whose scopes allow every tool it names, and none, as a remote
+    server gives it, names an argument the remote tools do not have (a file on the server's disk)."""
+    remote_arguments = {
+        name
+        for tool in ALL_TOOLS
+        if not tool.local_only
+        for name in built_tool(tool, remote=True).parameters["properties"]
+    }
+    local_only = {
+        name
+        for tool in ALL_TOOLS
+        for name in built_tool(tool).parameters["properties"]
+        if tool.drops_remotely(name) and name not in remote_arguments
+    } | {tool.name for tool in ALL_TOOLS if tool.local_only}
+    scopes = {tool.name: tool.scope for tool in ALL_TOOLS}
+    known = [tool.name for tool in ALL_TOOLS]
+    async with mcp_over_http(url, tokens.writer, "legacy") as client:
+        everyone = {prompt.name: prompt for prompt in (await client.list_prompts()).prompts}
+        texts: dict[str, str] = {}
+        for name, prompt in everyone.items():
+            values = {argument.name: "x" for argument in prompt.arguments or []}
+            got = await client.get_prompt(name, values)
+            texts[name] = " ".join(str(getattr(message.content, "text", "")) for message in got.messages)
+    async with mcp_over_http(url, tokens.reader, "legacy") as client:
+        for_reader = {prompt.name for prompt in (await client.list_prompts()).prompts}
+        with pytest.raises(MCPError, match="may not use"):
+            await client.get_prompt("delegate-client-certificate", {"recipient": "r", "name": "n"})
+    assert "delegate-client-certificate" in everyone and "audit-client-certificates" in everyone
+    for name, text in texts.items():
+        named = set(re.findall(r"[a-z_]+", text))
+        assert not named & local_only, (name, named & local_only)
+        assert "<!--" not in text, name
+    for name in everyone:
+        needs = {scopes[tool] for tool in tools_named(texts[name], known)}
+        assert (name in for_reader) == (needs <= {"frontdoor:read"}), name
+    assert "audit-client-certificates" in for_reader and "delegate-client-certificate" not in for_reader

@@ -9,8 +9,13 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Generator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +25,15 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from frontdoor_mcp.hosting.callers import AUTH_LOGGER
 from frontdoor_mcp.hosting.issuer_tokens import LEEWAY_S, IssuerKeys, IssuerTokenVerifier, metadata_urls
-from frontdoor_mcp.hosting.options import HostingOptions, IssuerAuth
+from frontdoor_mcp.hosting.options import SCOPES, HostingOptions, IssuerAuth
 from frontdoor_mcp.sandbox.runner import RunningSandbox
+from frontdoor_mcp.sandbox.storage.store import MCP_SERVER_SCOPES
+from frontdoor_mcp.toolkit.definition import offered
+from frontdoor_mcp.tools import ALL_TOOLS
 from tests.hosting_support import bearer, http_server, loopback_socket, mcp_over_http, oauth_token
+from tests.sandbox_curl.process import spawned
 from tests.support import sandbox_settings
 
 pytestmark = pytest.mark.anyio
@@ -81,9 +91,34 @@ async def test_a_token_from_the_issuer_for_this_server_is_accepted_with_its_scop
     ids=["other-audience", "api-audience", "no-audience", "other-issuer", "expired", "no-exp", "not-yet", "nobody"],
 )
 async def test_a_token_that_is_not_for_us_or_not_in_time_is_refused(
-    issuer: RunningSandbox, changes: dict[str, Any]
+    issuer: RunningSandbox, changes: dict[str, Any], caplog: pytest.LogCaptureFixture
 ) -> None:
-    assert await _verifier(issuer).verify_token(issuer.mint_jwt(_claims(issuer, **changes))) is None
+    caplog.set_level(logging.WARNING, logger=AUTH_LOGGER)
+    token = issuer.mint_jwt(_claims(issuer, **changes))
+    assert await _verifier(issuer).verify_token(token) is None
+    (line,) = [record.getMessage() for record in caplog.records if record.name == AUTH_LOGGER]
+    assert line.startswith("refused a bearer token (principal unknown): it ")
+    assert token not in caplog.text and "svc" not in line, "neither the token nor a claim of it"
+
+
+async def test_each_refusal_says_why(issuer: RunningSandbox, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger=AUTH_LOGGER)
+    verifier = _verifier(issuer)
+    now = int(time.time())
+    for token in (
+        "not.a.jwt",
+        issuer.mint_jwt(_claims(issuer, exp=now - 3600)),
+        issuer.mint_jwt(_claims(issuer, aud="http://127.0.0.1:9/other")),
+        issuer.mint_jwt(_claims(issuer, iss="http://127.0.0.1:1")),
+    ):
+        assert await verifier.verify_token(token) is None
+    reasons = [record.getMessage().split(": ", 1)[1] for record in caplog.records if record.name == AUTH_LOGGER]
+    assert reasons == [
+        "not a JWT",
+        "it has expired",
+        "it is not for this server (aud is not the resource URL)",
+        "it is from another issuer (iss)",
+    ]
 
 
 async def test_the_leeway_is_small_and_read_on_our_clock(issuer: RunningSandbox) -> None:
@@ -192,3 +227,75 @@ async def test_over_http_the_tokens_scopes_decide_the_tools(issuer: RunningSandb
         write_tools = {tool.name for tool in (await client.list_tools()).tools}
     assert "list_client_certificates" in read_tools and "delete_client_certificate" not in read_tools
     assert "delete_client_certificate" in write_tools
+
+
+# The sandbox as the issuer, as the README tries it -----------------------------------------------------------
+
+
+def test_the_sandbox_registers_a_client_for_the_http_servers_own_scopes() -> None:
+    assert MCP_SERVER_SCOPES == SCOPES
+
+
+async def test_the_sandboxs_own_mcp_client_sees_every_tool(issuer: RunningSandbox, jwt_server: str) -> None:
+    """The sandbox grants its MCP client the HTTP server's scopes (frontdoor:*), not NetFoundry's (frontdoor.*):
+    with its token, a principal sees and uses every remote tool."""
+    token = oauth_token(issuer, issuer.mcp_client_id, issuer.mcp_client_secret, resource=jwt_server)
+    async with mcp_over_http(jwt_server, token, "legacy") as client:
+        tools = {tool.name for tool in (await client.list_tools()).tools}
+        made = await client.call_tool("create_certificate_request_token", {"name": "issuer-mode"})
+    assert tools == {tool.name for tool in offered(ALL_TOOLS, read_only=False, remote=True)}
+    assert not made.is_error
+
+
+@contextmanager
+def http_with_issuer(issuer: str, resource: str, port: int, env: dict[str, str]) -> Generator[None]:
+    """`frontdoor-mcp http --issuer ISSUER --resource-url RESOURCE --port PORT --allow-writes`, until it listens."""
+    command = [sys.executable, "-m", "frontdoor_mcp", "http", "--issuer", issuer, "--resource-url", resource]
+    server = subprocess.Popen(
+        [*command, "--port", str(port), "--allow-writes"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stderr is not None
+        started = server.stderr.readline()
+        assert f"at {resource} " in started, started
+        yield
+    finally:
+        server.terminate()
+        server.wait(15)
+
+
+@pytest.mark.slow
+@pytest.mark.anyio
+async def test_oauth_mode_end_to_end_on_one_machine_with_the_sandbox_as_issuer(tmp_path: Path) -> None:
+    """The README's OAuth-mode try, as commands: `frontdoor-mcp sandbox` (its banner names the issuer and the MCP
+    client), `frontdoor-mcp http --issuer ... --resource-url ...` against it, a token from the sandbox's token
+    endpoint for that resource, then an MCP client with it."""
+    with spawned(["--db", str(tmp_path / "sandbox.db"), "--port", "0"]) as sandbox:
+        issuer = sandbox.banner_value("OAuth issuer")
+        client_id, rest = sandbox.banner_value("MCP client").split(" / ", 1)
+        secret = rest.split(" ", 1)[0]
+        with loopback_socket() as probe:
+            port = probe.getsockname()[1]
+        resource = f"http://127.0.0.1:{port}/mcp"
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("FRONTDOOR_", "NETFOUNDRY_"))},
+            "FRONTDOOR_API_URL": sandbox.banner_value("API base URL"),
+            "FRONTDOOR_ID": sandbox.banner_value("Frontdoor id"),
+            "NETFOUNDRY_API_TOKEN": sandbox.banner_value("Token"),
+        }
+        with http_with_issuer(issuer, resource, port, env):
+            token_url = sandbox.banner_value("OAuth2 client").rsplit(" at ", 1)[1]
+            form = {"grant_type": "client_credentials", "resource": resource}
+            async with httpx2.AsyncClient() as http:
+                answer = await http.post(token_url, data=form, auth=(client_id, secret))
+            answer.raise_for_status()
+            async with mcp_over_http(resource, str(answer.json()["access_token"]), "legacy") as client:
+                tools = (await client.list_tools()).tools
+                listed = await client.call_tool("list_client_certificates", {})
+    assert len(tools) == len(offered(ALL_TOOLS, read_only=False, remote=True))
+    assert not listed.is_error

@@ -11,7 +11,7 @@ from mcp_types import LoggingMessageNotificationParams
 from frontdoor_mcp.sandbox.runner import RunningSandbox
 from frontdoor_mcp.server import FrontdoorServer, build_server
 from frontdoor_mcp.tools import ALL_TOOLS
-from tests.support import connect, make_certificate, make_csr, ok, sandbox_settings, text_of
+from tests.support import connect, make_certificate, make_csr, mock_settings, ok, sandbox_settings, text_of
 
 pytestmark = pytest.mark.anyio
 
@@ -52,7 +52,7 @@ async def test_upload_list_get_update_replace_delete(server: FrontdoorServer, er
 
         listed = ok(await client.call_tool("list_client_certificates", {"sort": "name,asc"}))
         assert [item["id"] for item in listed["items"]] == [cert_id]
-        assert listed["total_elements"] == 1 and listed["next_page"] is None
+        assert listed["total_elements"] == 1 and "next_page" not in listed
 
         got = ok(await client.call_tool("get_client_certificate", {"certificate_id": cert_id}))
         assert got["certificate_pem"].strip() == pem.strip()
@@ -97,7 +97,7 @@ async def test_list_pages_and_all_pages(server: FrontdoorServer, every_era: str,
         assert [item["name"] for item in first["items"]] == ["cert-06", "cert-05", "cert-04"]
         assert (first["total_elements"], first["total_pages"], first["next_page"]) == (7, 3, 1)
         last = ok(await client.call_tool("list_client_certificates", {"size": 3, "page": 2, "sort": "name,desc"}))
-        assert [item["name"] for item in last["items"]] == ["cert-00"] and last["next_page"] is None
+        assert [item["name"] for item in last["items"]] == ["cert-00"] and "next_page" not in last
         seen: list[float] = []
 
         async def on_progress(progress: float, total: float | None, message: str | None) -> None:
@@ -237,3 +237,39 @@ async def test_read_only_mode_registers_no_write_tool(sandbox: RunningSandbox, t
     assert {"list_client_certificates", "get_client_certificate", "inspect_certificate", "get_share"} <= names
     assert not names & {"delete_client_certificate", "replace_client_certificate", "generate_csr"}
     assert refused.is_error
+
+
+async def test_an_api_url_without_its_base_path_is_named_not_blamed_on_a_certificate(
+    sandbox: RunningSandbox, tmp_path: Path, era: str
+) -> None:
+    """FRONTDOOR_API_URL without /frontdoor: a list answers 404 (every frontdoor has one), which is the URL's fault:
+    the tool says which URL answered 404 and how to fix it, not that a certificate was not found."""
+    server = build_server(sandbox_settings(sandbox, tmp_path, api_url=sandbox.root_url))
+    async with connect(server, era) as client:
+        listed = await client.call_tool("list_client_certificates", {})
+        upload = {"name": "x", "certificate_pem": make_certificate()}
+        created = await client.call_tool("upload_client_certificate", upload)
+        got = await client.call_tool("get_client_certificate", {"certificate_id": "cert-1234"})
+        shares = await client.call_tool("list_shares", {})
+    url = f"{sandbox.root_url}/{sandbox.frontdoor_id}/client-certificates"
+    for answer in (listed, created):  # the upload looks for its name first: the same GET
+        text = text_of(answer)
+        assert answer.is_error and f"GET {url} answered 404 (no such path)" in text, text
+        assert f"FRONTDOOR_API_URL {sandbox.root_url} is wrong (it lacks the /frontdoor path)" in text
+        assert "https://gateway.production.netfoundry.io/frontdoor" in text and "not found" not in text
+    assert got.is_error and "does not end in /frontdoor" in text_of(got)
+    # A 404 for an unknown frontdoor is documented only for the certificates (403): for shares, not a certainty.
+    assert shares.is_error and f"FRONTDOOR_API_URL {sandbox.root_url} is most likely wrong" in text_of(shares)
+    assert "otherwise the frontdoor id is unknown" in text_of(shares)
+
+
+async def test_a_shared_key_folder_gets_advice_that_never_loosens_it(tmp_path: Path, era: str) -> None:
+    """FRONTDOOR_MCP_KEY_DIR=/tmp (mode 1777): refused, and the advice is a folder of one's own, not chmod /tmp."""
+    shared = tmp_path / "tmp-like"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    async with connect(build_server(mock_settings(tmp_path, key_dir=shared)), era) as client:
+        refused = await client.call_tool("generate_csr", {"common_name": "c"})
+    text = text_of(refused)
+    assert refused.is_error and "FRONTDOOR_MCP_KEY_DIR" in text and "mkdir -m 700" in text
+    assert "chmod" not in text and not list(shared.iterdir())

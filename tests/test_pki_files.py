@@ -278,14 +278,22 @@ def test_the_result_names_where_the_file_really_is(tmp_path: Path) -> None:
 @posix_only
 @pytest.mark.parametrize("mode", [0o777, 0o775, 0o757, 0o1777])
 def test_a_folder_others_may_write_is_refused_saying_how_to_fix_it(tmp_path: Path, mode: int) -> None:
+    """The advice is a folder of the user's own, never to restrict the one named: it may be shared on purpose
+    (a 1777 folder is /tmp's mode), and restricting it would take it from its other users."""
     shared = tmp_path / "shared"
     shared.mkdir()
     os.chmod(shared, mode)
     with pytest.raises(LocalFileError, match="writable by other users") as caught:
         write_new_private_file(shared / "k.pem", b"key")
-    assert f"chmod go-w {shared}" in str(caught.value) and not (shared / "k.pem").exists()
-    with pytest.raises(LocalFileError, match="writable by other users"):
+    advice = "Choose a folder of your own that only you can write to, for example one made with: mkdir -m 700 "
+    assert advice in str(caught.value) and not (shared / "k.pem").exists()
+    with pytest.raises(LocalFileError, match="writable by other users") as configured:
         key_dir(shared)
+    for message in (str(caught.value), str(configured.value)):
+        assert "chmod" not in message
+    assert str(configured.value).startswith("FRONTDOOR_MCP_KEY_DIR: ") and "set FRONTDOOR_MCP_KEY_DIR to it" in str(
+        configured.value
+    )
 
 
 @posix_only

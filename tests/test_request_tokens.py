@@ -61,7 +61,7 @@ async def test_the_delegated_lifecycle(sandbox: RunningSandbox, tmp_path: Path, 
         listed = await client.call_tool("list_certificate_request_tokens", {})
         assert token not in text_of(listed) + str(listed.structured_content) and token_id in text_of(listed)
         masked = ok(await client.call_tool("get_certificate_request_token", {"token_id": token_id}))
-        assert masked["token"] is None and masked["token_masked"] == f"crt_…{token[-4:]}"
+        assert "token" not in masked and masked["token_masked"] == f"crt_…{token[-4:]}"
         updated = ok(
             await client.call_tool("update_certificate_request_token", {"token_id": token_id, "common_name": "pay-1"})
         )
@@ -160,7 +160,7 @@ async def test_a_token_saved_to_a_file_is_not_shown(sandbox: RunningSandbox, tmp
     record = ok(created)
     token = target.read_text().strip()
     assert TOKEN_STRING.fullmatch(token) and stat.S_IMODE(target.stat().st_mode) == 0o600
-    assert record["token"] is None and token not in text_of(created) + str(created.structured_content)
+    assert "token" not in record and token not in text_of(created) + str(created.structured_content)
     assert record["saved_to"] == str(target) and record["token_masked"].endswith(token[-4:])
 
 

@@ -13,13 +13,18 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from mcp import Client
+from mcp.client.stdio import StdioServerParameters
 
 from frontdoor_mcp import __version__
+from frontdoor_mcp.sandbox.command import banner, client_configuration
 from frontdoor_mcp.sandbox.runner import add_sandbox_arguments, main, serve_forever, start_sandbox
+from frontdoor_mcp.tools import ALL_TOOLS
 from tests.sandbox_curl.clients import new_client
 from tests.sandbox_curl.pems import csr_pem
 from tests.sandbox_curl.process import spawned
 
+ROOT = Path(__file__).resolve().parent.parent
 OPTIONS = {
     "--host",
     "--port",
@@ -97,8 +102,23 @@ def test_the_kept_port_taken_names_the_database(tmp_path: Path, capsys: pytest.C
     assert message.count("\n") == 1
 
 
+def test_the_printed_configuration_starts_the_server_as_it_can_start_here() -> None:
+    """From a checkout, the README's first form (`uv run --directory <checkout> frontdoor-mcp`); the `uvx` form is
+    the one for once the package is published."""
+    with start_sandbox() as sandbox:
+        here = client_configuration(sandbox)["mcpServers"]["frontdoor-sandbox"]
+        published = client_configuration(sandbox, published=True)["mcpServers"]["frontdoor-sandbox"]
+        printed = banner(sandbox, Path("sandbox.db"))
+    assert (here["command"], here["args"]) == ("uv", ["run", "--directory", str(ROOT), "frontdoor-mcp"])
+    assert (published["command"], published["args"]) == ("uvx", ["frontdoor-mcp"])
+    assert here["env"] == published["env"]
+    assert json.dumps({"mcpServers": {"frontdoor-sandbox": here}}, indent=2) in printed
+    assert 'Once frontdoor-mcp is published on PyPI, "command": "uvx"' in printed
+
+
 @pytest.mark.slow
-def test_the_command_keeps_its_port_prints_a_client_config_and_masks_tokens(tmp_path: Path) -> None:
+@pytest.mark.anyio
+async def test_the_command_keeps_its_port_prints_a_client_config_and_masks_tokens(tmp_path: Path) -> None:
     db = tmp_path / "sandbox.db"
     with spawned(["--db", str(db)]) as first:
         base_url = first.banner_value("API base URL")
@@ -108,15 +128,18 @@ def test_the_command_keeps_its_port_prints_a_client_config_and_masks_tokens(tmp_
         start = first.banner.index(next(line for line in first.banner if line.startswith("{")))
         end = first.banner.index("}", start)
         config = cast(dict[str, Any], json.loads("\n".join(first.banner[start : end + 1])))
-        assert config == {
-            "mcpServers": {
-                "frontdoor-sandbox": {
-                    "command": "uvx",
-                    "args": ["frontdoor-mcp"],
-                    "env": {"FRONTDOOR_API_URL": base_url, "FRONTDOOR_ID": frontdoor_id, "NETFOUNDRY_API_TOKEN": token},
-                }
-            }
+        entry = config["mcpServers"]["frontdoor-sandbox"]
+        assert entry == {
+            "command": "uv",
+            "args": ["run", "--directory", str(ROOT), "frontdoor-mcp"],
+            "env": {"FRONTDOOR_API_URL": base_url, "FRONTDOOR_ID": frontdoor_id, "NETFOUNDRY_API_TOKEN": token},
         }
+        # Pasted as printed, it works: the client starts the command with exactly that env.
+        pasted = StdioServerParameters(command=entry["command"], args=entry["args"], env=entry["env"], cwd=tmp_path)
+        async with Client(pasted, mode="legacy") as client:
+            assert len((await client.list_tools()).tools) == len(ALL_TOOLS)
+            listed = await client.call_tool("list_client_certificates", {})
+        assert not listed.is_error and listed.structured_content is not None
         with new_client(base_url=f"{base_url}/{frontdoor_id}", headers={"Authorization": f"Bearer {token}"}) as api:
             secret = api.post("/certificate-request-tokens", json={"name": "logged"}).json()["token"]
             redeemed = api.post(f"/client-certificates/token/{secret}", json={"type": "CSR", "value": csr_pem()})

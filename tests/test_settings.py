@@ -1,5 +1,6 @@
-"""Settings fail closed: every variable is read strictly after trimming; a value that is not understood stops
-the start (exit 2) with a message naming the variable and what it accepts, and is never read as "off"."""
+"""Settings fail closed: every variable is read strictly after trimming; a value that is not understood is a
+problem naming the variable and what it accepts (`check-config` exits 2; the stdio server acts on nothing, see
+test_configuration.py), and is never read as "off"."""
 
 from __future__ import annotations
 
@@ -36,17 +37,18 @@ def test_a_switch_that_is_not_understood_is_a_start_up_error(value: str) -> None
         ("FRONTDOOR_MCP_LOG_LEVEL", "verbose"),
         ("FRONTDOOR_ID", "not-a-uuid"),
         ("FRONTDOOR_API_URL", "http://gateway.example.test/frontdoor"),
+        ("FRONTDOOR_MCP_TOOLSETS", "certificates;tokens"),
     ],
 )
-def test_the_server_refuses_to_start_naming_the_variable(
+def test_check_config_refuses_naming_the_variable(
     variable: str, value: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv(variable, value)
     with pytest.raises(SystemExit) as exited:
-        cli.main([])
+        cli.main(["check-config"])
     assert exited.value.code == 2
-    err = capsys.readouterr().err
-    assert variable in err and err.count("\n") == 1
+    failed = [line for line in capsys.readouterr().out.splitlines() if line.startswith("FAIL ")]
+    assert len(failed) == 1 and variable in failed[0]
 
 
 def test_values_are_trimmed_and_empty_is_unset() -> None:
@@ -62,3 +64,20 @@ def test_values_are_trimmed_and_empty_is_unset() -> None:
     assert settings.frontdoor_id == "3d6d2b6e-6c7a-4a7f-8c3d-9a9d2e1f0b1c"
     assert settings.api_url == "https://gateway.example.test/frontdoor"
     assert settings.log_level == "DEBUG" and settings.key_dir is None
+
+
+@pytest.mark.parametrize(
+    ("value", "toolsets"),
+    [
+        ("certificates", ("certificates",)),
+        (" Local , certificates ", ("certificates", "local")),
+        ("all", ("certificates", "tokens", "shares", "local")),
+        ("tokens,all", ("certificates", "tokens", "shares", "local")),
+        ("", ("certificates", "tokens", "shares", "local")),
+    ],
+)
+def test_toolsets_are_read_in_tools_list_order(value: str, toolsets: tuple[str, ...]) -> None:
+    assert load_settings({"FRONTDOOR_MCP_TOOLSETS": value}).toolsets == toolsets
+    assert load_settings({"FRONTDOOR_MCP_TOOLSETS": "shares"}, toolsets=value or None).toolsets == (
+        toolsets if value else ("shares",)
+    )

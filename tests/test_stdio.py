@@ -69,4 +69,7 @@ def test_demo_walks_the_operators_job_and_exits_zero() -> None:
     assert "would REFUSE" in out and "would ADMIT" in out
     assert "Demo complete" in out
     assert "PRIVATE KEY" not in out
+    assert "WARNING" not in completed.stderr and "WARNING" not in out, (
+        "the first command a newcomer runs warns of nothing"
+    )
     assert not re.search(r"crt_[A-Za-z0-9_-]{8,}", out + completed.stderr), "a request token was printed"

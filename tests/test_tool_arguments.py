@@ -17,8 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mcp_types import Tool
 
+from frontdoor_mcp.api import ids
 from frontdoor_mcp.server import FrontdoorServer, build_server
-from frontdoor_mcp.toolkit.argument_gate import ArgumentGate
+from frontdoor_mcp.toolkit.adapter import built_tool
+from frontdoor_mcp.toolkit.argument_gate import ArgumentGate, argument_problems
 from frontdoor_mcp.tools import ALL_TOOLS
 from tests.support import SEEDED, Harness, assert_answered, connect, is_crash, mock_settings, text_of
 
@@ -187,3 +189,29 @@ def test_arbitrary_json_arguments_end_in_a_clear_error_or_a_valid_result(
     result, _ = harness.call(tool, arguments)
     assert_answered(result, tool)
     assert not is_crash(result)
+
+
+ID_ARGUMENTS: Final = {
+    # argument: (a valid value, its validator in api.ids). A trailing newline makes each invalid: ids are matched
+    # whole, where Python's `$` alone would let one through.
+    "certificate_id": (SEEDED, ids.validate_certificate_id),
+    "frontdoor_id": ("3d6d2b6e-6c7a-4a7f-8c3d-9a9d2e1f0b1c", ids.validate_frontdoor_id),
+    "token_id": ("token-123e4567-e89b-12d3-a456-426614174000", ids.validate_token_id),
+    "share_id": ("shr-1", ids.validate_share_id),
+    "token": ("crt_0123456789abcdef", ids.validate_request_token),
+}
+
+
+@pytest.mark.parametrize("argument", sorted(ID_ARGUMENTS))
+def test_an_id_with_a_trailing_newline_is_refused_wherever_it_is_taken(argument: str) -> None:
+    valid, validate = ID_ARGUMENTS[argument]
+    assert validate(valid)
+    for bad in (valid + "\n", valid + "\r\n", "\n" + valid):
+        with pytest.raises(ids.InvalidIdError):
+            validate(bad)
+    models = {tool.name: built_tool(tool).fn_metadata.arg_model for tool in ALL_TOOLS}
+    takers = [name for name, model in models.items() if argument in model.model_fields]
+    assert takers, argument
+    for name in takers:
+        problems = argument_problems(models[name], {argument: valid + "\n"})
+        assert any(problem.startswith(f"{argument}:") for problem in problems), (name, problems)

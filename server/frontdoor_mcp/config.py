@@ -9,16 +9,19 @@ Credential sources are looked up in the order NetFoundry's own client uses; the 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from frontdoor_mcp.api.auth import BasicToken, BearerToken, ClientCredentials, Credential, Secret
 from frontdoor_mcp.api.http import validate_api_url
 from frontdoor_mcp.api.ids import InvalidIdError, validate_frontdoor_id
+from frontdoor_mcp.rules import ALL_TOOLSETS, TOOLSETS, Toolset
 
 DEFAULT_API_URL: Final = "https://gateway.production.netfoundry.io/frontdoor"
 CLIENT_CREDENTIAL_VARIABLES: Final = ("NETFOUNDRY_CLIENT_ID", "NETFOUNDRY_PASSWORD", "NETFOUNDRY_OAUTH_URL")
@@ -38,7 +41,14 @@ CREDENTIAL_LOCATIONS: Final = (
 
 
 class ConfigError(ValueError):
-    """A configuration problem, said by variable name; never carries a secret value."""
+    """A configuration problem, said by variable name; never carries a secret value. `problems`: every problem
+    found, one sentence each (a start reports them all at once). `fallback`: for a start that cannot read its
+    settings, what the stdio server serves meanwhile (`Settings.problems` set: it acts on nothing)."""
+
+    def __init__(self, *problems: str, fallback: Settings | None = None) -> None:
+        self.problems: tuple[str, ...] = problems
+        self.fallback = fallback
+        super().__init__(" ".join(problems))
 
 
 @dataclass(frozen=True)
@@ -51,10 +61,34 @@ class Settings:
     log_level: str = "WARNING"
     sandbox_ca_pem: str | None = field(default=None, repr=False)
     """With `--sandbox`: the sandbox's CA, which its shares' TLS certificates are signed by."""
+    toolsets: tuple[Toolset, ...] = TOOLSETS
+    """The groups of tools the session carries (`FRONTDOOR_MCP_TOOLSETS`), in `TOOLSETS` order."""
+    problems: tuple[str, ...] = ()
+    """What could not be understood. Non-empty: these are a fail-closed stand-in, and a server built from them
+    acts on nothing: it answers every call with the problems (`describe_problems`)."""
 
     @property
     def credential_source(self) -> str:
         return self.credential.source if self.credential else "none"
+
+
+T = TypeVar("T")
+
+
+class ProblemCollector:
+    """Reads settings one by one, keeping every problem instead of stopping at the first: a person fixes them
+    all in one go, rather than meeting them one restart at a time."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def read(self, reading: Callable[[], T], otherwise: T) -> T:
+        """What `reading` returns; `otherwise` (a fail-closed stand-in) when it raised a `ConfigError`."""
+        try:
+            return reading()
+        except ConfigError as exc:
+            self.problems.extend(exc.problems)
+            return otherwise
 
 
 def load_settings(
@@ -64,38 +98,104 @@ def load_settings(
     frontdoor_id: str | None = None,
     read_only: bool | None = None,
     log_level: str | None = None,
+    toolsets: str | None = None,
     cwd: Path | None = None,
     home: Path | None = None,
 ) -> Settings:
-    """Settings from `env` (default: the process environment), with explicit arguments taking precedence.
+    """Settings from `env` (default: the process environment), with explicit arguments (the CLI's flags) taking
+    precedence.
 
     Every value is read strictly, after trimming: an empty one counts as unset, and one that is not understood
-    stops the start with a `ConfigError` naming the variable and what it accepts; nothing falls back to a
-    permissive default because of its value."""
+    is a problem naming the variable and what it accepts; nothing falls back to a permissive default because of
+    its value. Every problem is found before any is reported: a `ConfigError` carries them all, and a
+    fail-closed `fallback` (read-only, no credential, `problems` set) for a stdio server to answer with."""
     env = os.environ if env is None else env
-    try:
-        url = validate_api_url(_given(api_url) or env_text(env, "FRONTDOOR_API_URL") or DEFAULT_API_URL)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
-    default_frontdoor = _given(frontdoor_id) or env_text(env, "FRONTDOOR_ID")
-    if default_frontdoor is not None:
-        try:
-            default_frontdoor = validate_frontdoor_id(default_frontdoor, argument="FRONTDOOR_ID")
-        except InvalidIdError as exc:
-            raise ConfigError(str(exc)) from None
+    collector = ProblemCollector()
+    understood = collector.read
     key_dir = env_text(env, "FRONTDOOR_MCP_KEY_DIR")
-    level = (_given(log_level) or env_text(env, "FRONTDOOR_MCP_LOG_LEVEL") or "WARNING").upper()
+    settings = Settings(
+        api_url=understood(lambda: _api_url(_given(api_url) or env_text(env, "FRONTDOOR_API_URL")), DEFAULT_API_URL),
+        frontdoor_id=understood(lambda: _frontdoor_id(_given(frontdoor_id) or env_text(env, "FRONTDOOR_ID")), None),
+        read_only=understood(
+            lambda: read_only if read_only is not None else bool(env_bool(env, "FRONTDOOR_MCP_READ_ONLY")), True
+        ),
+        log_level=understood(
+            lambda: _log_level(_given(log_level) or env_text(env, "FRONTDOOR_MCP_LOG_LEVEL")), "WARNING"
+        ),
+        toolsets=understood(
+            lambda: parse_toolsets(_given(toolsets) or env_text(env, "FRONTDOOR_MCP_TOOLSETS")), TOOLSETS
+        ),
+        key_dir=Path(key_dir).expanduser() if key_dir else None,
+        credential=understood(lambda: find_credential(env, cwd=cwd, home=home), None),
+    )
+    if collector.problems:
+        problems = tuple(collector.problems)
+        raise ConfigError(
+            *problems, fallback=dataclasses.replace(settings, read_only=True, credential=None, problems=problems)
+        )
+    return settings
+
+
+def describe_problems(problems: Sequence[str]) -> str:
+    """What a server that could not read its settings says, to a person and to the model: what is wrong (each
+    problem names its variable and what it accepts), that nothing was done, and how to fix it."""
+    listed = "\n".join(f"- {problem}" for problem in problems)
+    return (
+        "frontdoor-mcp cannot act: its configuration could not be understood, so it does nothing and sends no "
+        f"request.\n{listed}\nFix each variable named above (in the environment this server is started with, e.g. the "
+        '"env" of its entry in the client\'s configuration), then restart the server. '
+        "`frontdoor-mcp check-config` checks a configuration without starting a server."
+    )
+
+
+def _api_url(given: str | None) -> str:
+    try:
+        return validate_api_url(given or DEFAULT_API_URL)
+    except ValueError as exc:
+        raise ConfigError(f"{exc} (or --api-url); NetFoundry's API is at {DEFAULT_API_URL}.") from None
+
+
+def _frontdoor_id(given: str | None) -> str | None:
+    if given is None:
+        return None
+    try:
+        return validate_frontdoor_id(given, argument="FRONTDOOR_ID")
+    except InvalidIdError as exc:
+        raise ConfigError(f"{str(exc).removesuffix('.')} (or --frontdoor-id).") from None
+
+
+def _log_level(given: str | None) -> str:
+    level = (given or "WARNING").upper()
     if level not in LOG_LEVELS:
         raise ConfigError(f"FRONTDOOR_MCP_LOG_LEVEL (or --log-level) must be one of {', '.join(LOG_LEVELS)}.")
-    env_read_only = env_bool(env, "FRONTDOOR_MCP_READ_ONLY")
-    return Settings(
-        api_url=url,
-        frontdoor_id=default_frontdoor,
-        credential=find_credential(env, cwd=cwd, home=home),
-        read_only=read_only if read_only is not None else bool(env_read_only),
-        key_dir=Path(key_dir).expanduser() if key_dir else None,
-        log_level=level,
-    )
+    return level
+
+
+_TOOLSET_NAME: Final = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+
+
+def parse_toolsets(given: str | None) -> tuple[Toolset, ...]:
+    """`FRONTDOOR_MCP_TOOLSETS`: toolset names separated by commas (any case, spaces around them ignored), or
+    `all`; unset or empty: all. An unknown name is a problem, never skipped: a session that silently lacked
+    the tools someone asked for would be a puzzle."""
+    if given is None:
+        return TOOLSETS
+    names = [name.strip().lower() for name in given.split(",")]
+    unknown = [name for name in names if name not in (*TOOLSETS, ALL_TOOLSETS)]
+    if unknown:
+        shown = ", ".join(repr(name) for name in unknown if _TOOLSET_NAME.fullmatch(name))
+        what = (
+            f" ({shown} is not one of them)"
+            if shown and len(unknown) == 1
+            else (f" ({shown} are not among them)" if shown else " (an entry is empty or not a name)")
+        )
+        raise ConfigError(
+            f"FRONTDOOR_MCP_TOOLSETS (or --toolsets) takes toolset names separated by commas, from "
+            f"{', '.join(TOOLSETS)}, or {ALL_TOOLSETS}{what}."
+        )
+    if ALL_TOOLSETS in names:
+        return TOOLSETS
+    return tuple(toolset for toolset in TOOLSETS if toolset in names)
 
 
 def env_text(env: Mapping[str, str], name: str) -> str | None:

@@ -89,6 +89,10 @@ def _server(sandbox: RunningSandbox, key_dir: Path, *, credentials: bool) -> Std
     env = {"FRONTDOOR_API_URL": sandbox.base_url, "FRONTDOOR_MCP_KEY_DIR": str(key_dir)}
     if credentials:
         env |= {"FRONTDOOR_ID": sandbox.frontdoor_id, "NETFOUNDRY_API_TOKEN": sandbox.token}
+    else:
+        # No credential on purpose (a request token is all the recipient holds): the start-up warning about a
+        # missing credential is for a person who forgot one. Errors still show.
+        env["FRONTDOOR_MCP_LOG_LEVEL"] = "ERROR"
     return StdioServerParameters(command=sys.executable, args=["-m", "frontdoor_mcp"], env=env)
 
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
+from urllib.parse import urlsplit
 
 import anyio
 
@@ -21,8 +22,9 @@ from frontdoor_mcp.api.errors import (
     Unauthorized,
     UnexpectedResponse,
 )
-from frontdoor_mcp.config import ConfigError, Settings, credential_places, load_settings
+from frontdoor_mcp.config import DEFAULT_API_URL, ConfigError, Settings, credential_places, load_settings
 from frontdoor_mcp.rules import CLOCK_SKEW_THRESHOLD_S
+from frontdoor_mcp.toolkit.failures import DOCUMENTED_BASE_PATH
 
 PROBE_FRONTDOOR_ID: Final = "00000000-0000-0000-0000-000000000000"
 """Asked for when no frontdoor is configured: a 403 still proves the API answers and accepts the credentials.
@@ -73,20 +75,41 @@ async def diagnose(settings: Settings) -> list[Check]:
 
 async def _api_checks(client: FrontdoorClient, settings: Settings) -> list[Check]:
     frontdoor = settings.frontdoor_id
-    answers = Check("api", True, f"{settings.api_url} answers and accepts the credentials")
     try:
         page = await client.certificates.list(frontdoor or PROBE_FRONTDOOR_ID, size=1)
     except Unauthorized:
         return [Check("api", False, f"{settings.api_url} answered 401: the credentials were refused")]
-    except (Forbidden, NotFound):
+    except NotFound as exc:
+        return [Check("api", False, _wrong_base_url(exc, settings, shown_frontdoor=frontdoor))]
+    except Forbidden:
+        answers = Check(
+            "api",
+            True,
+            f"{settings.api_url} answers and accepts the credentials (it answered 403 for the frontdoor, not 401)"
+            if frontdoor
+            else f"{settings.api_url} answers and accepts the credentials",
+        )
         if frontdoor is None:
             return [answers, _no_frontdoor()]
         return [answers, Check("frontdoor", False, f"{frontdoor} is not visible to these credentials (403)")]
     except FrontdoorError as exc:
         return [Check("api", False, f"{settings.api_url}: {_failure(exc)}")]
+    answers = Check("api", True, f"{settings.api_url} answers and accepts the credentials")
     if frontdoor is None:
         return [answers, _no_frontdoor()]
     return [answers, Check("frontdoor", True, f"{frontdoor} is visible, with {page.total_elements} certificates")]
+
+
+def _wrong_base_url(exc: NotFound, settings: Settings, *, shown_frontdoor: str | None) -> str:
+    """A 404 to the list every frontdoor has: the URL is wrong (said without the probe's frontdoor id)."""
+    parts = urlsplit(settings.api_url)
+    path = f"{parts.path}/{shown_frontdoor or '{frontdoorId}'}/client-certificates"
+    missing = "" if parts.path.rstrip("/").endswith(DOCUMENTED_BASE_PATH) else f" (it lacks {DOCUMENTED_BASE_PATH})"
+    return (
+        f"GET {parts.scheme}://{parts.netloc}{path} answered {exc.status_code} (no such path): every frontdoor has "
+        f"it, so FRONTDOOR_API_URL {settings.api_url} is not the API's base URL{missing}; NetFoundry's is "
+        f"{DEFAULT_API_URL}"
+    )
 
 
 def _failure(exc: FrontdoorError) -> str:
@@ -123,13 +146,23 @@ def _validity(expiry: datetime | None) -> str:
 
 
 def run_doctor(
-    *, api_url: str | None = None, frontdoor_id: str | None = None, env: Mapping[str, str] | None = None
+    *,
+    api_url: str | None = None,
+    frontdoor_id: str | None = None,
+    log_level: str | None = None,
+    toolsets: str | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> int:
-    """Print the report; 0 when every check passed, 1 when one failed, 2 for a configuration error."""
+    """Print the report; 0 when every check passed, 1 when one failed, 2 for a configuration that cannot be
+    understood (every problem printed)."""
     try:
-        settings = load_settings(env, api_url=api_url, frontdoor_id=frontdoor_id)
+        settings = load_settings(
+            env, api_url=api_url, frontdoor_id=frontdoor_id, log_level=log_level, toolsets=toolsets
+        )
     except ConfigError as exc:
-        print(f"FAIL configuration: {exc}")
+        for problem in exc.problems:
+            print(f"FAIL configuration: {problem}")
+        print(f"{len(exc.problems)} setting(s) cannot be understood: the stdio server would act on nothing.")
         return 2
     print(f"frontdoor-mcp doctor: {settings.api_url}")
     checks = anyio.run(diagnose, settings)

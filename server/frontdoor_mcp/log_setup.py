@@ -44,8 +44,9 @@ def configure_logging(level: str) -> logging.Handler:
 
 def warn_if_no_credential(settings: Settings) -> None:
     """The server still starts without a credential (local tools work, and a request token is redeemed without
-    one), but a person starting it should know why the API tools will refuse."""
-    if settings.credential is None:
+    one), but a person starting it should know why the API tools will refuse. Not said when the settings could
+    not be understood at all: those problems are what a person needs to read."""
+    if settings.credential is None and not settings.problems:
         logging.getLogger("frontdoor_mcp").warning(
             "no API credential is configured: the API tools will refuse without sending anything until one of "
             "%s is set; inspect_certificate and redeem_certificate_request_token work (and, over stdio, generate_csr).",

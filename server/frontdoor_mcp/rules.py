@@ -57,3 +57,11 @@ SORT_ORDERS: Final[tuple[SortOrder, ...]] = get_args(SortOrder)
 KeyType = Literal["ec-p256", "ec-p384", "rsa-2048", "rsa-3072", "rsa-4096"]
 """The keys `generate_csr` makes: the floor the public CAs use (ECDSA P-256/P-384, RSA 2048-4096)."""
 KEY_TYPES: Final[tuple[KeyType, ...]] = get_args(KeyType)
+
+Toolset = Literal["certificates", "tokens", "shares", "local"]
+"""The groups of tools a session may carry (`FRONTDOOR_MCP_TOOLSETS`), in the order `tools/list` shows them:
+the API's certificate tools and the expiry audit; certificate request tokens (redemption included); shares
+(with the admission check); and what works on this machine alone (keys, CSRs, inspection)."""
+TOOLSETS: Final[tuple[Toolset, ...]] = get_args(Toolset)
+ALL_TOOLSETS: Final = "all"
+"""The name that stands for every toolset (the default)."""

@@ -104,7 +104,7 @@ def _oauth_error_code(response: httpx2.Response) -> str | None:
         return None
     fields: dict[str, Any] = body  # pyright: ignore[reportUnknownVariableType]
     code = fields.get("error")
-    return code if isinstance(code, str) and _OAUTH_ERROR_CODE.match(code) else None
+    return code if isinstance(code, str) and _OAUTH_ERROR_CODE.fullmatch(code) else None
 
 
 def token_shape_problems(token: str) -> list[str]:

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from mcp.server.auth.middleware.auth_context import AuthContextMiddleware
-from mcp.server.auth.middleware.bearer_auth import BearerAuthBackend, RequireAuthMiddleware
+from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser, BearerAuthBackend, RequireAuthMiddleware
 from mcp.server.auth.provider import TokenVerifier
 from mcp.server.auth.routes import build_resource_metadata_url, create_protected_resource_routes
 from mcp.server.auth.settings import AuthSettings
@@ -31,9 +31,11 @@ from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
 from mcp.server.transport_security import TransportSecuritySettings
 from pydantic import AnyHttpUrl
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
 
 from frontdoor_mcp.config import ConfigError, Settings
 from frontdoor_mcp.hosting.audit import AuditTrail
@@ -43,6 +45,7 @@ from frontdoor_mcp.hosting.options import SCOPES, HostingOptions, IssuerAuth, To
 from frontdoor_mcp.hosting.rate_limit import CallerBuckets, CallerRateLimit
 from frontdoor_mcp.hosting.scopes import ScopeGate
 from frontdoor_mcp.hosting.token_file import TokenFileVerifier
+from frontdoor_mcp.prompt_library import offered_prompts
 from frontdoor_mcp.server import FrontdoorServer, build_server, tool_definitions
 from frontdoor_mcp.toolkit.definition import offered
 
@@ -50,6 +53,23 @@ SESSION_IDLE_TIMEOUT_S: Final = 15 * 60
 """A stateful session nobody has used for this long is closed (the client then starts a new one)."""
 MAX_SESSIONS: Final = 1_000
 """Open stateful sessions per process; past it a new session is 503 until one ends."""
+
+
+class ExplainedRequireAuth(RequireAuthMiddleware):
+    """The SDK's 401, saying which of the two it is: no bearer token was sent, or the one sent was refused (the
+    server's log says why; the answer does not, so it teaches a guesser nothing)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not isinstance(scope.get("user"), AuthenticatedUser):
+            sent = Headers(scope=scope).get("authorization", "").lower().startswith("bearer ")
+            description = (
+                "The bearer token was not accepted (unknown, expired, or not for this server)"
+                if sent
+                else "Authentication required: send Authorization: Bearer <token>"
+            )
+            await self._send_auth_error(send, status_code=401, error="invalid_token", description=description)
+            return
+        await super().__call__(scope, receive, send)
 
 
 def served_settings(settings: Settings, options: HostingOptions) -> Settings:
@@ -89,14 +109,21 @@ def build_http_app(
     """The ASGI app for `options`. `verifier` replaces the one `options.auth` names (tests), `clock` the rate
     limiter's; `server_kwargs` go to `build_server` (a test's transport to the API, say)."""
     settings = served_settings(settings, options)
-    tools = offered(tool_definitions().values(), read_only=settings.read_only, remote=True)
+    tools = offered(tool_definitions().values(), read_only=settings.read_only, remote=True, toolsets=settings.toolsets)
+    known = list(tool_definitions())
+    prompts = {
+        prompt.name: prompt.tools_named(known)
+        for prompt in offered_prompts(
+            offered_tools=[tool.name for tool in tools], all_tools=known, read_only=settings.read_only, remote=True
+        )
+    }
     server_options: dict[str, Any] = {}
     if options.state_keys:
         server_options["request_state_security"] = RequestStateSecurity(keys=list(options.state_keys))
     server: FrontdoorServer = build_server(
         settings,
         remote=True,
-        middleware=[AuditTrail(tools, default_frontdoor=settings.frontdoor_id), ScopeGate(tools)],
+        middleware=[AuditTrail(tools, default_frontdoor=settings.frontdoor_id), ScopeGate(tools, prompts)],
         server_options=server_options,
         **server_kwargs,
     )
@@ -124,7 +151,7 @@ def build_http_app(
         assert resource_url is not None
         metadata_url = build_resource_metadata_url(resource_url)
         routes.extend(create_protected_resource_routes(resource_url, [described.issuer_url], list(SCOPES)))
-    endpoint = RequireAuthMiddleware(CallerRateLimit(StreamableHTTPASGIApp(manager), buckets), [], metadata_url)
+    endpoint = ExplainedRequireAuth(CallerRateLimit(StreamableHTTPASGIApp(manager), buckets), [], metadata_url)
     routes.insert(0, Route(options.path, endpoint=endpoint))
     backend = BearerAuthBackend(verifier or token_verifier(options), resource_server_url=resource_url)
     middleware = [

@@ -120,6 +120,6 @@ def _ids(arguments: Mapping[str, Any], content: Mapping[str, Any]) -> tuple[str 
 
 def _first(shape: re.Pattern[str], *candidates: object) -> str | None:
     for candidate in candidates:
-        if isinstance(candidate, str) and shape.match(candidate):
+        if isinstance(candidate, str) and shape.fullmatch(candidate):
             return candidate
     return None

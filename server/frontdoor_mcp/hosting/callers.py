@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Final
 
@@ -10,6 +11,14 @@ from mcp.server.auth.provider import AccessToken, principal_components
 
 _SHOWN: Final = re.compile(r"[^A-Za-z0-9._@:/+=-]")
 MAX_SHOWN_CHARS: Final = 128
+AUTH_LOGGER: Final = "frontdoor_mcp.auth"
+
+
+def log_refused_token(reason: str) -> None:
+    """A bearer token was presented and refused: one line on stderr saying why (a reason of ours, never the
+    token, nor a claim of it: unverified, those name nobody), so an operator can tell a wrong token from a missing
+    one. The client gets 401 either way, with a description that says which."""
+    logging.getLogger(AUTH_LOGGER).warning("refused a bearer token (principal unknown): %s", reason)
 
 
 def current_token() -> AccessToken | None:

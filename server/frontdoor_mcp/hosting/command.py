@@ -15,7 +15,7 @@ from typing import Final
 
 import uvicorn
 
-from frontdoor_mcp.config import ConfigError, Settings, load_settings
+from frontdoor_mcp.config import ConfigError, ProblemCollector, Settings, load_settings
 from frontdoor_mcp.hosting.asgi import build_http_app
 from frontdoor_mcp.hosting.flags import overrides
 from frontdoor_mcp.hosting.log_format import configure_http_logging
@@ -57,13 +57,20 @@ def run_http_command(
 ) -> int:
     """`frontdoor-mcp http`: the settings as for stdio, the HTTP options from their variables and flags.
     `served` turns the settings into those served (the CLI's `--sandbox`); None when that failed (said)."""
-    try:
-        settings = load_settings(
-            api_url=args.api_url, frontdoor_id=args.frontdoor_id, read_only=args.read_only, log_level=args.log_level
-        )
-        options = load_hosting_options(os.environ, overrides(args))
-    except ConfigError as exc:
-        print(f"frontdoor-mcp: {exc}", file=sys.stderr)
+    collector = ProblemCollector()
+    settings = collector.read(
+        lambda: load_settings(
+            api_url=args.api_url,
+            frontdoor_id=args.frontdoor_id,
+            read_only=args.read_only,
+            log_level=args.log_level,
+            toolsets=args.toolsets,
+        ),
+        None,
+    )
+    options = collector.read(lambda: load_hosting_options(os.environ, overrides(args)), None)
+    if settings is None or options is None:
+        print_problems(ConfigError(*collector.problems))
         return 2
     configure_http_logging(configure_logging(settings.log_level), options.log_format)
     with ExitStack() as cleanup:
@@ -76,7 +83,7 @@ def serve_http(settings: Settings, options: HostingOptions) -> int:
     try:
         app = build_http_app(settings, options)
     except ConfigError as exc:
-        print(f"frontdoor-mcp: {exc}", file=sys.stderr)
+        print_problems(exc)
         return 2
     warn_if_no_credential(settings)
     try:
@@ -89,6 +96,13 @@ def serve_http(settings: Settings, options: HostingOptions) -> int:
     print(f"frontdoor-mcp: {_banner(settings, options, sock)}", file=sys.stderr, flush=True)
     uvicorn.Server(uvicorn_config(app, options, settings.log_level)).run(sockets=[sock])
     return 0
+
+
+def print_problems(exc: ConfigError) -> None:
+    """One line on stderr per problem: the HTTP server refuses to start (it serves other machines, which cannot
+    be told why it does nothing)."""
+    for problem in exc.problems:
+        print(f"frontdoor-mcp: {problem}", file=sys.stderr)
 
 
 def _bind(host: str, port: int) -> socket.socket:

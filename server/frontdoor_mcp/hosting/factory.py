@@ -19,7 +19,7 @@ from typing import Final
 
 from starlette.applications import Starlette
 
-from frontdoor_mcp.config import ConfigError, env_text, load_settings
+from frontdoor_mcp.config import ConfigError, ProblemCollector, env_text, load_settings
 from frontdoor_mcp.hosting.asgi import build_http_app
 from frontdoor_mcp.hosting.log_format import configure_http_logging
 from frontdoor_mcp.hosting.options import load_hosting_options
@@ -34,18 +34,22 @@ _logging_ready = False
 def app_from_environment() -> Starlette:
     global _logging_ready
     try:
+        collector = ProblemCollector()
         if env_text(os.environ, "FRONTDOOR_MCP_HTTP_STATELESS") is None:
-            raise ConfigError(
+            collector.problems.append(
                 "FRONTDOOR_MCP_HTTP_STATELESS must be set for the ASGI app: 1 with several workers (then "
                 "FRONTDOOR_MCP_STATE_KEYS too), 0 for one worker keeping sessions."
             )
-        settings = load_settings()
-        options = load_hosting_options(os.environ, bind_known=False)
+        settings = collector.read(load_settings, None)
+        options = collector.read(lambda: load_hosting_options(os.environ, bind_known=False), None)
+        if collector.problems or settings is None or options is None:
+            raise ConfigError(*collector.problems)
         if not _logging_ready:
             configure_http_logging(configure_logging(settings.log_level), options.log_format)
             _logging_ready = True
         warn_if_no_credential(settings)
         return build_http_app(settings, options)
     except ConfigError as exc:
-        print(f"frontdoor-mcp: {exc}", file=sys.stderr, flush=True)
+        for problem in exc.problems:
+            print(f"frontdoor-mcp: {problem}", file=sys.stderr, flush=True)
         raise SystemExit(STARTUP_FAILURE) from None

@@ -57,6 +57,11 @@ def add_http_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--api-url", help="API base URL (overrides FRONTDOOR_API_URL)")
     parser.add_argument("--frontdoor-id", help="default frontdoor (overrides FRONTDOOR_ID)")
     parser.add_argument("--log-level", help="stderr log level (overrides FRONTDOOR_MCP_LOG_LEVEL)")
+    parser.add_argument(
+        "--toolsets",
+        help="the groups of tools served, separated by commas: certificates, tokens, shares, local, or all (the "
+        "default); overrides FRONTDOOR_MCP_TOOLSETS. Scopes and --allow-writes apply on top",
+    )
 
 
 def overrides(args: argparse.Namespace) -> dict[str, str | None]:

@@ -2,22 +2,40 @@
 then the request body, capped (413) and read against a deadline (408), so neither a DNS-rebinding page nor a
 slow or huge upload gets as far as authentication.
 
-The checks are the SDK's own (`TransportSecurityMiddleware.validate_request`), with the settings made
-explicit (`options`): here they cover every route, the metadata one included, not only the MCP endpoint.
+The Host and Origin allow lists are the SDK's settings (`TransportSecuritySettings`), checked here on every
+route, the metadata one included, not only the MCP endpoint, and more strictly than the SDK's own check: a
+`name:*` entry admits `name:<port>` with a numeric port only (the SDK's admits any text after `name:`, so
+`Host: 127.0.0.1:evil.example` passed).
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Final
 
 import anyio
-from mcp.server.transport_security import TransportSecurityMiddleware, TransportSecuritySettings
+from mcp.server.transport_security import TransportSecuritySettings
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 BODY_DEADLINE_S: Final = 30.0
 """The longest a client may take to send a request body; a request of a megabyte at most needs far less."""
+_PORT: Final = re.compile(r"[0-9]{1,5}")
+
+
+def allowed(value: str, entries: Sequence[str]) -> bool:
+    """Whether a Host (or Origin) value is allowed: equal to an entry, or, for an entry ending in `:*`, its
+    name followed by `:` and a port number (digits, and nothing else)."""
+    for entry in entries:
+        if value == entry:
+            return True
+        if entry.endswith(":*"):
+            name, separator, port = value.rpartition(":")
+            if separator and name == entry[:-2] and _PORT.fullmatch(port):
+                return True
+    return False
 
 
 class RequestGuard:
@@ -25,7 +43,7 @@ class RequestGuard:
         self, app: ASGIApp, *, security: TransportSecuritySettings, max_body_bytes: int, body_deadline_s: float
     ) -> None:
         self._app = app
-        self._checks = TransportSecurityMiddleware(security)
+        self._security = security
         self._max_body_bytes = max_body_bytes
         self._body_deadline_s = body_deadline_s
 
@@ -33,7 +51,7 @@ class RequestGuard:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
-        refusal = await self._checks.validate_request(Request(scope), is_post=False)
+        refusal = self._refusal(Request(scope))
         if refusal is not None:
             await refusal(scope, receive, send)
             return
@@ -51,6 +69,19 @@ class RequestGuard:
             await _plain(413, "Request body too large")(scope, receive, send)
             return
         await self._app(scope, replay, send)
+
+    def _refusal(self, request: Request) -> Response | None:
+        """421 for a Host not allowed (a DNS-rebinding page reaching a loopback server), 403 for an Origin
+        not allowed (a request without an Origin comes from no browser page: it passes)."""
+        if not self._security.enable_dns_rebinding_protection:
+            return None
+        host = request.headers.get("host")
+        if not host or not allowed(host, self._security.allowed_hosts):
+            return _plain(421, "Invalid Host header")
+        origin = request.headers.get("origin")
+        if origin and not allowed(origin, self._security.allowed_origins):
+            return _plain(403, "Invalid Origin header")
+        return None
 
     async def _buffered(self, receive: Receive) -> Receive | None:
         """The body read whole (None past the cap), and a `receive` that hands it on, then the live one."""

@@ -24,6 +24,7 @@ import jwt
 from mcp.server.auth.provider import AccessToken
 
 from frontdoor_mcp.config import ConfigError
+from frontdoor_mcp.hosting.callers import log_refused_token
 from frontdoor_mcp.hosting.options import IssuerAuth, checked_url
 
 logger = logging.getLogger(__name__)
@@ -145,16 +146,23 @@ class IssuerTokenVerifier:
         self._now = now
 
     async def verify_token(self, token: str) -> AccessToken | None:
+        access, refusal = await self._verified(token)
+        if refusal is not None:
+            log_refused_token(refusal)
+        return access
+
+    async def _verified(self, token: str) -> tuple[AccessToken | None, str | None]:
+        """The access the token grants, or why it grants none (in our words: never a value from the token)."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
-            return None
+            return None, "not a JWT"
         algorithm, kid = header.get("alg"), header.get("kid")
         if algorithm not in ALGORITHMS or not (kid is None or isinstance(kid, str)):
-            return None
+            return None, "its algorithm is not an asymmetric one this server accepts"
         key = await self._keys.key(kid)
         if key is None or key.algorithm_name != algorithm:
-            return None
+            return None, "it is not signed with a key of the issuer's JWKS"
         try:
             claims = jwt.decode(
                 token,
@@ -164,21 +172,25 @@ class IssuerTokenVerifier:
                 options={"verify_exp": False, "verify_nbf": False, "verify_iat": False, "verify_aud": False},
             )
         except jwt.PyJWTError:
-            return None
+            return None, "its signature does not verify"
         return self._access(token, claims)
 
-    def _access(self, token: str, claims: dict[str, Any]) -> AccessToken | None:
+    def _access(self, token: str, claims: dict[str, Any]) -> tuple[AccessToken | None, str | None]:
         now = self._now()
         exp, nbf = claims.get("exp"), claims.get("nbf", 0)
         if not _number(exp) or not _number(nbf):
-            return None
-        if now > exp + LEEWAY_S or now + LEEWAY_S < nbf:
-            return None
-        if claims.get("iss") != self._auth.issuer or not self._for_this_server(claims.get("aud")):
-            return None
+            return None, "it has no valid exp (or nbf)"
+        if now > exp + LEEWAY_S:
+            return None, "it has expired"
+        if now + LEEWAY_S < nbf:
+            return None, "it is not valid yet (nbf)"
+        if claims.get("iss") != self._auth.issuer:
+            return None, "it is from another issuer (iss)"
+        if not self._for_this_server(claims.get("aud")):
+            return None, "it is not for this server (aud is not the resource URL)"
         subject, client = claims.get("sub"), claims.get("client_id", claims.get("azp", claims.get("sub")))
         if not isinstance(client, str) or not client or not (subject is None or isinstance(subject, str)):
-            return None
+            return None, "it names no client (client_id, azp or sub)"
         return AccessToken(
             token=token,
             client_id=client,
@@ -187,7 +199,7 @@ class IssuerTokenVerifier:
             expires_at=int(exp),
             resource=self._auth.resource_url,
             claims={"iss": self._auth.issuer},
-        )
+        ), None
 
     def _for_this_server(self, audience: object) -> bool:
         audiences = cast(list[object], audience) if isinstance(audience, list) else [audience]

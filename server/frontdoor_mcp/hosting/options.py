@@ -17,7 +17,7 @@ from typing import Final, Literal
 from urllib.parse import urlsplit
 
 from frontdoor_mcp.api.http import is_loopback_host
-from frontdoor_mcp.config import ConfigError, env_bool, env_text
+from frontdoor_mcp.config import ConfigError, ProblemCollector, env_bool, env_text
 from frontdoor_mcp.redaction import KNOWN_SECRETS
 
 FLAGS: Final[dict[str, str]] = {
@@ -101,38 +101,47 @@ def load_hosting_options(
     when given. `bind_known`: the bind address is ours (the `http` command); under another server (uvicorn
     with workers) it is not, so an allowed-host list is required whatever the host says."""
     merged = {**env, **{name: value for name, value in (overrides or {}).items() if value is not None}}
+    collector = ProblemCollector()
+    read = collector.read
     host = env_text(merged, "FRONTDOOR_MCP_HTTP_HOST") or "127.0.0.1"
     loopback = bind_known and is_loopback_host(host)
-    stateless = bool(env_bool(merged, "FRONTDOOR_MCP_HTTP_STATELESS"))
-    state_keys = _state_keys(merged, required=stateless)
-    hosts = _listed(merged, "FRONTDOOR_MCP_HTTP_ALLOWED_HOSTS", _valid_host_entry)
-    if not hosts and not loopback:
+    stateless = read(lambda: bool(env_bool(merged, "FRONTDOOR_MCP_HTTP_STATELESS")), False)
+    state_keys = read(lambda: _state_keys(merged, required=stateless), ())
+    hosts = read(lambda: _listed(merged, "FRONTDOOR_MCP_HTTP_ALLOWED_HOSTS", _valid_host_entry), None)
+    if hosts == () and not loopback:
         where = f"on {host} (not a loopback address)" if bind_known else "under another ASGI server"
-        raise ConfigError(
+        collector.problems.append(
             f"serving {where} needs FRONTDOOR_MCP_HTTP_ALLOWED_HOSTS (or --allowed-host): the Host names clients "
             "use to reach this server (e.g. mcp.example.com), so a DNS-rebinding page cannot use it."
         )
-    origins = _listed(merged, "FRONTDOOR_MCP_HTTP_ALLOWED_ORIGINS", _valid_origin)
+    origins = read(lambda: _listed(merged, "FRONTDOOR_MCP_HTTP_ALLOWED_ORIGINS", _valid_origin), ())
     log_format = (env_text(merged, "FRONTDOOR_MCP_LOG_FORMAT") or "text").lower()
     if log_format not in ("text", "json"):
-        raise ConfigError(f"FRONTDOOR_MCP_LOG_FORMAT {_flag('FRONTDOOR_MCP_LOG_FORMAT')}must be text or json.")
-    return HostingOptions(
-        auth=_auth(merged),
+        collector.problems.append(f"FRONTDOOR_MCP_LOG_FORMAT {_flag('FRONTDOOR_MCP_LOG_FORMAT')}must be text or json.")
+    options = HostingOptions(
+        auth=read(lambda: _auth(merged), TokenFileAuth(Path())),
         host=host,
-        port=_integer(merged, "FRONTDOOR_MCP_HTTP_PORT", 8765, low=0, high=65535),
-        path=_path(merged),
+        port=read(lambda: _integer(merged, "FRONTDOOR_MCP_HTTP_PORT", 8765, low=0, high=65535), 0),
+        path=read(lambda: _path(merged), "/mcp"),
         stateless=stateless,
-        allow_writes=bool(env_bool(merged, "FRONTDOOR_MCP_HTTP_ALLOW_WRITES")),
+        allow_writes=read(lambda: bool(env_bool(merged, "FRONTDOOR_MCP_HTTP_ALLOW_WRITES")), False),
         allowed_hosts=hosts or LOOPBACK_HOSTS,
         allowed_origins=origins or (LOOPBACK_ORIGINS if loopback else ()),
         state_keys=state_keys,
-        rate_per_minute=_integer(merged, "FRONTDOOR_MCP_HTTP_RATE_LIMIT", DEFAULT_RATE_PER_MINUTE, low=1),
-        rate_burst=_integer(merged, "FRONTDOOR_MCP_HTTP_RATE_BURST", DEFAULT_RATE_BURST, low=1),
-        max_body_bytes=_integer(merged, "FRONTDOOR_MCP_HTTP_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, low=1024),
+        rate_per_minute=read(
+            lambda: _integer(merged, "FRONTDOOR_MCP_HTTP_RATE_LIMIT", DEFAULT_RATE_PER_MINUTE, low=1), 1
+        ),
+        rate_burst=read(lambda: _integer(merged, "FRONTDOOR_MCP_HTTP_RATE_BURST", DEFAULT_RATE_BURST, low=1), 1),
+        max_body_bytes=read(
+            lambda: _integer(merged, "FRONTDOOR_MCP_HTTP_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, low=1024), 1024
+        ),
         log_format="json" if log_format == "json" else "text",
-        proxy_headers=bool(env_bool(merged, "FRONTDOOR_MCP_HTTP_PROXY_HEADERS")),
+        proxy_headers=read(lambda: bool(env_bool(merged, "FRONTDOOR_MCP_HTTP_PROXY_HEADERS")), False),
         forwarded_allow_ips=env_text(merged, "FRONTDOOR_MCP_HTTP_FORWARDED_ALLOW_IPS") or "127.0.0.1",
     )
+    if collector.problems:
+        raise ConfigError(*collector.problems)
+    return options
 
 
 def _flag(name: str) -> str:
@@ -186,7 +195,7 @@ def checked_url(value: str, name: str, *, keep_slash: bool = False) -> str:
 
 def _path(env: Mapping[str, str]) -> str:
     path = env_text(env, "FRONTDOOR_MCP_HTTP_PATH") or "/mcp"
-    if not _PATH.match(path) or path.startswith("/.well-known") or "//" in path or path == "/":
+    if not _PATH.fullmatch(path) or path.startswith("/.well-known") or "//" in path or path == "/":
         raise ConfigError(
             "FRONTDOOR_MCP_HTTP_PATH (or --path) must be a URL path such as /mcp: a leading /, letters, digits, "
             "and . _ ~ - / (not / alone, not under /.well-known)."
@@ -215,7 +224,7 @@ def _listed(env: Mapping[str, str], name: str, valid: Callable[[str], bool]) -> 
 
 
 def _valid_host_entry(entry: str) -> bool:
-    match = _HOST_ENTRY.match(entry)
+    match = _HOST_ENTRY.fullmatch(entry)
     port = match.group(3) if match else None
     return match is not None and (port in (None, "*") or 0 < int(port) < 65536)
 

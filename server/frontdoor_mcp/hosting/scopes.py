@@ -1,5 +1,6 @@
 """Scopes per tool, over HTTP: a principal sees in `tools/list` only the tools its scopes allow, and a call
-beyond them is refused with a message saying which scope it lacks.
+beyond them is refused with a message saying which scope it lacks. A prompt is a walk through tools: it is
+listed and given only to a principal whose scopes allow every tool it names.
 
 The SDK checks scopes only for the whole endpoint (`required_scopes`); this is the per-tool part, a server
 middleware like the argument gate. Each tool's scope is `ToolDef.scope`: `frontdoor:read` for reads,
@@ -14,7 +15,7 @@ from typing import Any, Final, cast
 
 from mcp.server.context import CallNext, HandlerResult, ServerMiddleware, ServerRequestContext
 from mcp.shared.exceptions import MCPError
-from mcp_types import INVALID_REQUEST, ListToolsResult
+from mcp_types import INVALID_REQUEST, ListPromptsResult, ListToolsResult
 
 from frontdoor_mcp.hosting.callers import caller_name, current_token, held_scopes
 from frontdoor_mcp.toolkit.argument_gate import tool_error_result
@@ -34,8 +35,15 @@ def scope_refusal(tool: str, needed: str, caller: str, held: frozenset[str]) -> 
 
 
 class ScopeGate(ServerMiddleware[Any]):
-    def __init__(self, tools: list[ToolDef]) -> None:
+    def __init__(self, tools: list[ToolDef], prompts: Mapping[str, frozenset[str]] | None = None) -> None:
+        """`prompts`: each prompt the server offers, and the tools it names."""
         self._needed: dict[str, str] = {tool.name: tool.scope for tool in tools}
+        self._prompt_tools = dict(prompts or {})
+
+    def prompt_allowed(self, prompt: str, held: frozenset[str]) -> bool:
+        """Whether `held` allows every tool the prompt names; a prompt of no known tools is nobody's."""
+        tools = self._prompt_tools.get(prompt)
+        return tools is not None and all(self._needed.get(tool) in held for tool in tools)
 
     def needed(self, tool: str) -> str | None:
         return self._needed.get(tool)
@@ -52,9 +60,28 @@ class ScopeGate(ServerMiddleware[Any]):
                 )
         if ctx.method in RESOURCE_METHODS and READ_SCOPE not in held:
             raise MCPError(code=INVALID_REQUEST, message=f"Reading resources needs the scope {READ_SCOPE}.")
+        if ctx.method == "prompts/get" and ctx.params is not None:
+            name = ctx.params.get("name")
+            if not isinstance(name, str) or not self.prompt_allowed(name, held):
+                raise MCPError(
+                    code=INVALID_REQUEST,
+                    message=f"The prompt {name} walks through tools the credentials of this request "
+                    f"({caller_name(token)}) may not use.",
+                )
         result = await call_next(ctx)
         if ctx.method == "tools/list":
             return self._visible(result, held)
+        if ctx.method == "prompts/list":
+            return self._visible_prompts(result, held)
+        return result
+
+    def _visible_prompts(self, result: HandlerResult, held: frozenset[str]) -> HandlerResult:
+        if isinstance(result, ListPromptsResult):
+            kept = [prompt for prompt in result.prompts if self.prompt_allowed(prompt.name, held)]
+            return result.model_copy(update={"prompts": kept})
+        if isinstance(result, Mapping) and isinstance(result.get("prompts"), list):
+            prompts = cast(list[Mapping[str, Any]], result["prompts"])
+            return {**result, "prompts": [p for p in prompts if self.prompt_allowed(str(p.get("name")), held)]}
         return result
 
     def _visible(self, result: HandlerResult, held: frozenset[str]) -> HandlerResult:

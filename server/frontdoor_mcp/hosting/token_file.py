@@ -30,6 +30,7 @@ from typing import Any, Final, cast
 from mcp.server.auth.provider import AccessToken
 
 from frontdoor_mcp.config import ConfigError
+from frontdoor_mcp.hosting.callers import log_refused_token
 from frontdoor_mcp.hosting.options import SCOPES
 from frontdoor_mcp.redaction import KNOWN_SECRETS
 
@@ -97,9 +98,9 @@ def _entry(path: Path, index: int, item: object) -> TokenEntry:
         raise ConfigError(f"{where}: must be an object")
     fields = cast(dict[str, Any], item)
     label, digest, scopes = fields.get("label"), fields.get("sha256"), fields.get("scopes")
-    if not isinstance(label, str) or not LABEL.match(label):
+    if not isinstance(label, str) or not LABEL.fullmatch(label):
         raise ConfigError(f"{where}: label must be 1-64 letters, digits or . _ @ - (starting with a letter or digit)")
-    if not isinstance(digest, str) or not _HEX64.match(digest):
+    if not isinstance(digest, str) or not _HEX64.fullmatch(digest):
         raise ConfigError(f"{where} ({label}): sha256 must be 64 lowercase hex digits")
     if not isinstance(scopes, list) or not scopes:
         raise ConfigError(f"{where} ({label}): scopes must be a non-empty list of {', '.join(SCOPES)}")
@@ -129,6 +130,9 @@ class TokenFileVerifier:
             if hmac.compare_digest(entry.digest, presented):
                 found = entry
         if found is None:
+            log_refused_token(
+                "it is in no entry of the tokens file" if self._entries else "the tokens file lists no usable token"
+            )
             return None
         KNOWN_SECRETS.add(token)
         return AccessToken(
@@ -167,7 +171,7 @@ def new_token() -> str:
 def add_token(path: Path, label: str, scopes: Sequence[str], *, now: datetime | None = None) -> str:
     """A new token for `label` with `scopes`, recorded (hashed) in the file, which is created (0600) if
     missing. Returns the token: the only time it exists outside the client that will hold it."""
-    if not LABEL.match(label):
+    if not LABEL.fullmatch(label):
         raise ConfigError("the label must be 1-64 letters, digits or . _ @ - (starting with a letter or digit)")
     unknown = [scope for scope in scopes if scope not in SCOPES]
     if unknown or not scopes:

@@ -231,6 +231,13 @@ def _real_folder(folder_fd: int, checked: Path) -> Path:
         return checked
 
 
+OWN_FOLDER_ADVICE: Final = (
+    "Choose a folder of your own that only you can write to, for example one made with: mkdir -m 700 ~/frontdoor-keys"
+)
+"""Never "restrict the folder": one writable by others may be shared on purpose (/tmp is), and taking that away
+from its other users is not ours to advise."""
+
+
 def _check_private_folder(folder: Path, info: os.stat_result) -> None:
     """A folder a secret may be written to: the user's own, and not writable by group or others (another user
     could otherwise swap the file for one of theirs, or read it through a link)."""
@@ -238,12 +245,12 @@ def _check_private_folder(folder: Path, info: os.stat_result) -> None:
         return
     if info.st_uid != os.getuid():
         raise LocalFileError(
-            f"The folder {folder} belongs to another user, so nothing is written there. Choose a folder of your own."
+            f"The folder {folder} belongs to another user, so nothing is written there. {OWN_FOLDER_ADVICE}"
         )
     if stat.S_IMODE(info.st_mode) & 0o022:
         raise LocalFileError(
             f"The folder {folder} is writable by other users (mode {stat.S_IMODE(info.st_mode):04o}), so nothing is "
-            f"written there. Choose a folder of your own, or restrict it: chmod go-w {folder}"
+            f"written there: another user could replace the file. {OWN_FOLDER_ADVICE}"
         )
 
 
@@ -294,7 +301,15 @@ def key_dir(configured: Path | None = None) -> Path:
     ):
         os.chmod(folder, 0o700)
         info = os.lstat(folder)
-    _check_private_folder(folder, info)
+    try:
+        _check_private_folder(folder, info)
+    except LocalFileError as exc:
+        if configured is None:
+            raise
+        raise LocalFileError(
+            f"FRONTDOOR_MCP_KEY_DIR: {exc} (then set FRONTDOOR_MCP_KEY_DIR to it and restart the server, or unset it "
+            "to use the default key folder)."
+        ) from None
     return folder
 
 

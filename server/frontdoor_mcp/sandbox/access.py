@@ -35,10 +35,10 @@ def authenticate(header: str | None, store: Store, *, key: SigningKey, issuer: s
     """The principal of an `Authorization` header: a sandbox token (Bearer or Basic) or a JWT we issued."""
     if header is None or not header.strip():
         raise _unauthorized(None)
-    bearer = _BEARER.match(header)
+    bearer = _BEARER.fullmatch(header)
     if bearer:
         return _principal_for(bearer.group("token"), store, key, issuer, now)
-    basic = BASIC.match(header)
+    basic = BASIC.fullmatch(header)
     if basic:
         # The guide puts the API token in the Basic password. The user-id is not checked: the token alone
         # identifies the user (createdBy comes from the token).

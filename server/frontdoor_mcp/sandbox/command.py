@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import signal
 import sqlite3
 import sys
 import threading
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, Final
 
 import platformdirs
 
@@ -23,6 +24,7 @@ from frontdoor_mcp import __version__
 from frontdoor_mcp.sandbox.lifecycle import PortInUse, RunningSandbox, start_sandbox
 from frontdoor_mcp.sandbox.options import add_sandbox_arguments
 from frontdoor_mcp.sandbox.shares.ingress import IngressPorts
+from frontdoor_mcp.sandbox.storage.store import MCP_SERVER_SCOPES
 
 _PROG = "frontdoor-mcp sandbox"
 
@@ -127,15 +129,38 @@ def _serve_until_signalled(sandbox: RunningSandbox, path: Path) -> None:
         sandbox.stop()
 
 
-def client_configuration(sandbox: RunningSandbox) -> dict[str, Any]:
-    """The `mcpServers` entry that points frontdoor-mcp at this sandbox (Claude Desktop, VS Code, Cursor), in the
-    README's `uvx` form, which works without installing the command first."""
+PUBLISHED_LAUNCHER: Final = ("uvx", ("frontdoor-mcp",))
+"""How a client starts frontdoor-mcp once it is published on PyPI."""
+
+
+def launcher() -> tuple[str, list[str]]:
+    """How a client on this machine can start frontdoor-mcp today, as this sandbox was started: from the checkout
+    it runs from (`uv run --directory <checkout> frontdoor-mcp`, the README's first form), else the installed
+    command by its full path (a desktop app may not see the shell's PATH), else this Python with `-m`."""
+    checkout = Path(__file__).resolve().parents[3]
+    if (checkout / "pyproject.toml").is_file() and (checkout / "server" / "frontdoor_mcp").is_dir():
+        return "uv", ["run", "--directory", str(checkout), "frontdoor-mcp"]
+    installed = shutil.which("frontdoor-mcp")
+    if installed is not None:
+        return installed, []
+    return sys.executable, ["-m", "frontdoor_mcp"]
+
+
+def client_configuration(sandbox: RunningSandbox, *, published: bool = False) -> dict[str, Any]:
+    """The `mcpServers` entry that points frontdoor-mcp at this sandbox (Claude Desktop, VS Code, Cursor): started
+    the way that works on this machine now (`launcher`), or, `published`, the `uvx` form that works once the
+    package is on PyPI."""
     env = {
         "FRONTDOOR_API_URL": sandbox.base_url,
         "FRONTDOOR_ID": sandbox.frontdoor_id,
         "NETFOUNDRY_API_TOKEN": sandbox.token,
     }
-    return {"mcpServers": {"frontdoor-sandbox": {"command": "uvx", "args": ["frontdoor-mcp"], "env": env}}}
+    command, args = (PUBLISHED_LAUNCHER[0], list(PUBLISHED_LAUNCHER[1])) if published else launcher()
+    return {"mcpServers": {"frontdoor-sandbox": {"command": command, "args": args, "env": env}}}
+
+
+MCP_RESOURCE_EXAMPLE: Final = "http://127.0.0.1:8765/mcp"
+"""Where `frontdoor-mcp http` listens by default: the audience its tokens must carry in issuer mode."""
 
 
 def banner(sandbox: RunningSandbox, path: Path) -> str:
@@ -147,13 +172,22 @@ def banner(sandbox: RunningSandbox, path: Path) -> str:
             f"  Frontdoor id:  {sandbox.frontdoor_id}",
             f"  Token:         {sandbox.token}",
             f"  OAuth2 client: {sandbox.client_id} / {sandbox.client_secret} at {sandbox.token_url}",
+            f"  OAuth issuer:  {sandbox.issuer}",
+            f"  MCP client:    {sandbox.mcp_client_id} / {sandbox.mcp_client_secret} (scopes "
+            f"{' '.join(MCP_SERVER_SCOPES)}: for frontdoor-mcp http --issuer)",
             f"  Admin token:   {sandbox.admin_token} (X-Sandbox-Admin header, for /_sandbox/faults)",
             f"  OpenAPI:       {sandbox.root_url}/openapi.json",
             f"  Database:      {path} (delete it, or pass --db, to start fresh)",
-            "Client configuration (Claude Desktop, VS Code) for frontdoor-mcp against this sandbox:",
+            "Client configuration (Claude Desktop, VS Code) for frontdoor-mcp against this sandbox, started as on "
+            "this machine now:",
             json.dumps(client_configuration(sandbox), indent=2),
+            'Once frontdoor-mcp is published on PyPI, "command": "uvx" with "args": ["frontdoor-mcp"] works too.',
             "Try:",
             f'  curl -s -H "Authorization: Bearer {sandbox.token}" -H "Accept: application/json" "{list_url}"',
+            "The HTTP server's OAuth mode, with this sandbox as its issuer (the API settings as in the configuration):",
+            f"  frontdoor-mcp http --issuer {sandbox.issuer} --resource-url {MCP_RESOURCE_EXAMPLE} --allow-writes",
+            f"  curl -s -u {sandbox.mcp_client_id}:{sandbox.mcp_client_secret} -d grant_type=client_credentials "
+            f"-d resource={MCP_RESOURCE_EXAMPLE} {sandbox.token_url}",
             "Press Ctrl+C to stop.",
         ]
     )

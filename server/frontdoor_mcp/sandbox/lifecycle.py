@@ -28,7 +28,7 @@ from frontdoor_mcp.sandbox.faults.middleware import ConnectionRegistry
 from frontdoor_mcp.sandbox.oauth.signing_key import SigningKey
 from frontdoor_mcp.sandbox.shares.ingress import DataPlane, IngressPorts
 from frontdoor_mcp.sandbox.storage.rows import ShareRow
-from frontdoor_mcp.sandbox.storage.store import DEFAULT_SCOPES, Store
+from frontdoor_mcp.sandbox.storage.store import DEFAULT_SCOPES, MCP_SERVER_SCOPES, Store
 from frontdoor_mcp.sandbox.testing import Scene
 from frontdoor_mcp.sandbox.web.server_thread import ServerThread, bind
 from frontdoor_mcp.sandbox.web.validation import is_uuid
@@ -60,6 +60,9 @@ class RunningSandbox(Scene):
     client_secret: str = field(repr=False)
     token_url: str
     faults: FaultController
+    mcp_client_id: str
+    """An OAuth client for frontdoor-mcp's HTTP server in issuer mode: granted `MCP_SERVER_SCOPES`."""
+    mcp_client_secret: str = field(repr=False)
     ca_certificate_pem: str = field(repr=False)  # the signing CA, for clients that verify what it signs
     db_path: str | None
     data_plane: DataPlane
@@ -154,7 +157,7 @@ def _frontdoor_id(given: str | None) -> str:
 def _token(given: str | None) -> str:
     if given is None:
         return "sbx_" + secrets.token_urlsafe(24)  # 32 url-safe characters
-    if not _TOKEN_CHARS.match(given):
+    if not _TOKEN_CHARS.fullmatch(given):
         raise ValueError("a sandbox token may only hold the characters a Bearer header allows")
     return given
 
@@ -171,6 +174,8 @@ class _Identity:
     token: str = field(repr=False)
     client_id: str
     client_secret: str = field(repr=False)
+    mcp_client_id: str
+    mcp_client_secret: str = field(repr=False)
 
 
 def _identity(
@@ -183,10 +188,19 @@ def _identity(
         token=_token(token or store.setting("default_token", _token_factory)),
         client_id=client_id or store.setting("default_client_id", lambda: "sbx-client-" + secrets.token_hex(8)),
         client_secret=client_secret or store.setting("default_client_secret", lambda: secrets.token_urlsafe(32)),
+        mcp_client_id=store.setting("mcp_client_id", lambda: "sbx-mcp-" + secrets.token_hex(8)),
+        mcp_client_secret=store.setting("mcp_client_secret", lambda: secrets.token_urlsafe(32)),
     )
     store.put_token(identity.token, DEFAULT_USERNAME, [identity.frontdoor_id])
     store.put_oauth_client(
         identity.client_id, identity.client_secret, DEFAULT_USERNAME, [identity.frontdoor_id], DEFAULT_SCOPES
+    )
+    store.put_oauth_client(
+        identity.mcp_client_id,
+        identity.mcp_client_secret,
+        DEFAULT_USERNAME,
+        [identity.frontdoor_id],
+        MCP_SERVER_SCOPES,
     )
     return identity
 
@@ -302,6 +316,8 @@ def start_sandbox(
         client_secret=identity.client_secret,
         token_url=root_url + "/oauth/token",
         faults=faults,
+        mcp_client_id=identity.mcp_client_id,
+        mcp_client_secret=identity.mcp_client_secret,
         ca_certificate_pem=ca_pem,
         db_path=None if db_path is None else str(db_path),
         data_plane=data_plane,

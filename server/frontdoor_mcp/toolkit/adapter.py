@@ -232,8 +232,15 @@ def _strict(tool: Tool, *, dropped: Callable[[str], bool] | None = None) -> Tool
             if dropped(field.alias or name)
         }
     output = tool.fn_metadata.output_schema
+    # The published schema is the lean one, whose nullable fields are optional and left out when null (`respond`):
+    # the SDK would re-validate the content against the model, which requires them; what is sent is checked
+    # against the published schema instead (the client's validator, and tests/test_output_schemas.py).
     metadata = tool.fn_metadata.model_copy(
-        update={"arg_model": strict, "output_schema": lean_output_schema(output) if output else None}
+        update={
+            "arg_model": strict,
+            "output_schema": lean_output_schema(output) if output else None,
+            "output_model": None,
+        }
     )
     return tool.model_copy(
         update={"parameters": lean_input_schema(strict.model_json_schema(by_alias=True)), "fn_metadata": metadata}

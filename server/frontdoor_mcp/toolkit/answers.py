@@ -10,6 +10,7 @@ from mcp_types import CallToolResult, TextContent
 from pydantic import BaseModel
 
 from frontdoor_mcp.text import cap_text
+from frontdoor_mcp.toolkit.schemas import without_nulls
 
 NAME_IN_TEXT_CHARS: Final = 80
 ID_IN_TEXT_CHARS: Final = 100
@@ -26,9 +27,11 @@ class Answer(Generic[ResultT]):
 
 
 def respond(answer: Answer[BaseModel]) -> CallToolResult:
+    """The result sent: the text, and the structured content without its nulls (the output schema says such a
+    field is optional: `schemas.lean_output_schema`)."""
     return CallToolResult(
         content=[TextContent(type="text", text=answer.text)],
-        structured_content=answer.result.model_dump(mode="json", by_alias=True),
+        structured_content=without_nulls(answer.result.model_dump(mode="json", by_alias=True)),
     )
 
 

@@ -18,17 +18,15 @@ adapter makes the SDK's `Tool` of it. Read-only mode and the HTTP scopes are der
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal, TypeVar, get_args
+from typing import Any, Literal, TypeVar
 
 from mcp_types import ToolAnnotations
 
+from frontdoor_mcp.rules import TOOLSETS as TOOLSETS  # the vocabulary is the bottom layer's; re-exported here
+from frontdoor_mcp.rules import Toolset as Toolset
 from frontdoor_mcp.toolkit.answers import Answer
-
-Toolset = Literal["certificates", "tokens", "shares", "local"]
-"""The groups a session may carry (`FRONTDOOR_MCP_TOOLSETS`), in the order `tools/list` shows them."""
-TOOLSETS: Final[tuple[Toolset, ...]] = get_args(Toolset)
 
 Scope = Literal["frontdoor:read", "frontdoor:write", "frontdoor:tokens"]
 """What a principal of the HTTP server must hold to see and call a tool."""
@@ -130,7 +128,17 @@ def is_local_file_argument(name: str) -> bool:
     return name == "path" or name.endswith("_path") or name.startswith("save_")
 
 
-def offered(definitions: Iterable[ToolDef], *, read_only: bool, remote: bool = False) -> list[ToolDef]:
-    """The tools a server offers: all of them, or in read-only mode only those annotated read-only; a remote
-    server (HTTP) offers none that exists to use this machine's files."""
-    return [tool for tool in definitions if (tool.read_only or not read_only) and not (remote and tool.local_only)]
+def offered(
+    definitions: Iterable[ToolDef],
+    *,
+    read_only: bool,
+    remote: bool = False,
+    toolsets: Collection[Toolset] = TOOLSETS,
+) -> list[ToolDef]:
+    """The tools a server offers: those of the session's `toolsets`; in read-only mode only those annotated
+    read-only; and a remote server (HTTP) offers none that exists to use this machine's files."""
+    return [
+        tool
+        for tool in definitions
+        if tool.toolset in toolsets and (tool.read_only or not read_only) and not (remote and tool.local_only)
+    ]

@@ -17,12 +17,14 @@ from collections.abc import Awaitable, Callable, Generator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Final, ParamSpec, TypeVar
+from urllib.parse import urlsplit
 
 from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 from mcp.shared.exceptions import MCPError
 
 from frontdoor_mcp.api.auth import ClientCredentials, TokenRequestFailed
 from frontdoor_mcp.api.errors import (
+    ApiCall,
     ApiError,
     BadRequest,
     Conflict,
@@ -40,10 +42,13 @@ from frontdoor_mcp.api.errors import (
     Unauthorized,
     UnexpectedResponse,
 )
-from frontdoor_mcp.config import CREDENTIAL_LOCATIONS
+from frontdoor_mcp.config import CREDENTIAL_LOCATIONS, DEFAULT_API_URL
 from frontdoor_mcp.rules import CLOCK_SKEW_THRESHOLD_S
 from frontdoor_mcp.toolkit.answers import quoted
 from frontdoor_mcp.toolkit.state import AppState
+
+DOCUMENTED_BASE_PATH: Final = "/frontdoor"
+"""Every path of the API starts with it (the guide's examples, and the OpenAPI of the neighbouring APIs)."""
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -116,7 +121,7 @@ def _quoted(message: str | None) -> str:
 
 def _describe_api_error(exc: ApiError, state: AppState) -> str:
     if isinstance(exc, BadRequest):
-        match = _VALUE_MUST_BE.match(exc.message or "")
+        match = _VALUE_MUST_BE.fullmatch(exc.message or "")
         if match:
             return (
                 f"The API rejected the request (400): the value for '{match['prop']}' must be of type "
@@ -132,7 +137,7 @@ def _describe_api_error(exc: ApiError, state: AppState) -> str:
             "frontdoor."
         )
     if isinstance(exc, NotFound):
-        return _describe_not_found(exc)
+        return _describe_not_found(exc, state.client.base_url)
     if isinstance(exc, Conflict):
         return (
             f"The API reported a conflict (409).{_quoted(exc.message)} Choose another name, or list to see what exists."
@@ -150,16 +155,57 @@ def _when_to_retry(exc: ApiError) -> str:
     return "Try again in a minute."
 
 
-def _describe_not_found(exc: NotFound) -> str:
+def _describe_not_found(exc: NotFound, base_url: str) -> str:
+    if exc.call is not None and (exc.call.resource_id is None or exc.call.resource == "frontdoor"):
+        return wrong_base_url(exc.call, base_url)
     kind, lister = _WHAT[(exc.call.resource if exc.call else None) or "certificate"]
     what = f"{kind} {exc.resource_id}" if exc.resource_id else f"The {kind.lower()}"
     where = f"frontdoor {exc.frontdoor_id}" if exc.frontdoor_id else "the frontdoor"
     if exc.method == "DELETE":
         return (
             f"{what} is not in {where} (404), so there is nothing to delete: it was already deleted or the id is "
-            f"wrong. {lister} shows the current ids."
+            f"wrong. {lister} shows the current ids.{base_path_note(base_url)}"
         )
-    return f"{what} was not found in {where} (404); it may have been deleted. Call {lister} to find the current ids."
+    return (
+        f"{what} was not found in {where} (404); it may have been deleted. Call {lister} to find the current ids."
+        f"{base_path_note(base_url)}"
+    )
+
+
+def wrong_base_url(call: ApiCall, base_url: str) -> str:
+    """A 404 to a path every frontdoor has (a list, a create, the frontdoor itself). For the client certificates
+    the guide documents 403 for a frontdoor the API does not know, so what answered was not the Frontdoor API at
+    its documented paths. For the other resources that 403 is not documented (the sandbox answers it, as a Spring
+    API in that guide's style would): the wrong URL is then the likely reading, and the frontdoor id the other."""
+    parts = urlsplit(base_url)
+    url = f"{parts.scheme}://{parts.netloc}{call.path}"
+    missing = "" if _documented_base_path(base_url) else f" (it lacks the {DOCUMENTED_BASE_PATH} path)"
+    fix = f"Set FRONTDOOR_API_URL to the API's base URL (NetFoundry's is {DEFAULT_API_URL}) and restart the server."
+    if call.resource == "certificate":
+        return (
+            f"{call.method} {url} answered 404 (no such path): every frontdoor has this path under the API's base "
+            f"URL, so the configured FRONTDOOR_API_URL {base_url} is wrong{missing}. Nothing was changed. {fix}"
+        )
+    return (
+        f"{call.method} {url} answered 404 (no such path): every frontdoor has this path under the API's base URL, "
+        f"so the configured FRONTDOOR_API_URL {base_url} is most likely wrong{missing}; otherwise the frontdoor id "
+        f"is unknown to this API (check frontdoor_id or FRONTDOOR_ID). Nothing was changed. {fix}"
+    )
+
+
+def base_path_note(base_url: str) -> str:
+    """After a 404 for one item: when the configured URL lacks the documented base path, the 404 may be the URL's
+    fault rather than the item's."""
+    if _documented_base_path(base_url):
+        return ""
+    return (
+        f" Note: FRONTDOOR_API_URL {base_url} does not end in {DOCUMENTED_BASE_PATH}, the API's documented base "
+        f"path (NetFoundry's is {DEFAULT_API_URL}): that, not the id, may be why."
+    )
+
+
+def _documented_base_path(base_url: str) -> bool:
+    return urlsplit(base_url).path.rstrip("/").endswith(DOCUMENTED_BASE_PATH)
 
 
 def _describe_unauthorized(exc: ApiError, state: AppState) -> str:

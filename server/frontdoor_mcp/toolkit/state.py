@@ -8,6 +8,7 @@ adapter hands it a `ContextReporter`; tests hand it `SILENT`.
 
 from __future__ import annotations
 
+import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -85,14 +86,48 @@ class SilentReporter:
 SILENT = SilentReporter()
 
 
-class ContextReporter:
-    """Progress and log notifications of one MCP request."""
+PROGRESS_STEPS: Final = 100
+"""At most one progress notification per 1% (a hundredth) of the work..."""
+PROGRESS_INTERVAL_S: Final = 0.25
+"""...and at most one per 250 ms (both), plus the final one: an audit of 10,000 certificates says how far it got
+a few times a second, not 10,000 times."""
 
-    def __init__(self, ctx: Context[Any, Any]) -> None:
+
+class ProgressPacing:
+    """Which progress reports of one request are sent: the final one always (once); any other only when at
+    least a `PROGRESS_STEPS`th of the work and `PROGRESS_INTERVAL_S` have passed since the last one sent (the start
+    counts as a report sent at 0%, a quarter second before the first one)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._sent_done = 0
+        self._sent_at: float | None = None
+        self._final_sent = False
+
+    def due(self, done: int, total: int) -> bool:
+        if done >= total:
+            due = not self._final_sent
+            self._final_sent = True
+            return due
+        now = self._clock()
+        if self._sent_at is None:
+            self._sent_at = now - PROGRESS_INTERVAL_S  # the first report may go at once, if it is 1% of the work
+        if (done - self._sent_done) * PROGRESS_STEPS < total or now - self._sent_at < PROGRESS_INTERVAL_S:
+            return False  # in whole numbers: no rounding lets two notifications through within 1%
+        self._sent_done, self._sent_at = done, now
+        return True
+
+
+class ContextReporter:
+    """Progress and log notifications of one MCP request; progress paced (`ProgressPacing`)."""
+
+    def __init__(self, ctx: Context[Any, Any], clock: Callable[[], float] = time.monotonic) -> None:
         self._ctx = ctx
+        self._pacing = ProgressPacing(clock)
 
     async def progress(self, done: int, total: int, message: str) -> None:
-        await self._ctx.report_progress(done, total, message)
+        if self._pacing.due(done, total):
+            await self._ctx.report_progress(done, total, message)
 
     async def log(self, level: LogLevel, message: str) -> None:
         # MCP log notifications reach clients that asked for them (2025-11-25: always; 2026-07-28: per-request

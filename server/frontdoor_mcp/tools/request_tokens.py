@@ -29,7 +29,7 @@ from frontdoor_mcp.toolkit.answers import Answer, shown, shown_id
 from frontdoor_mcp.toolkit.budget import LINES_IN_TEXT, trimmed_to_budget
 from frontdoor_mcp.toolkit.confirmation import ConfirmArg, ConsentHow, agreed
 from frontdoor_mcp.toolkit.definition import LookedUp, ToolGroup, UserAgreement
-from frontdoor_mcp.toolkit.failures import api_errors, describe_failure
+from frontdoor_mcp.toolkit.failures import api_errors, base_path_note, describe_failure
 from frontdoor_mcp.toolkit.state import AppState, Reporter
 from frontdoor_mcp.tools.arguments import (
     CsrPathArg,
@@ -408,7 +408,7 @@ def _redemption_failure(exc: FrontdoorError, state: AppState, masked: str, made_
     if isinstance(exc, NotFound):
         return (
             f"The token {masked} was not accepted (404): it is mistyped, was revoked, or belongs to another "
-            f"frontdoor (check frontdoor_id). {ASK_THE_ISSUER}{kept}"
+            f"frontdoor (check frontdoor_id). {ASK_THE_ISSUER}{kept}{base_path_note(state.client.base_url)}"
         )
     if isinstance(exc, Conflict):
         return f"The token {masked} was already used (409): a token works once. {ASK_THE_ISSUER}{kept}"

@@ -155,7 +155,7 @@ def _client_credentials(header: str | None, form: dict[str, list[str]]) -> list[
     them before base64, but most clients (NetFoundry's own Python client, via requests' HTTPBasicAuth, and
     ours) send them raw; accepting both lets a secret holding `+` or `%` work with either convention."""
     if header:
-        match = BASIC.match(header)
+        match = BASIC.fullmatch(header)
         raw = basic_credentials(match) if match else None
         if raw is None:
             return []

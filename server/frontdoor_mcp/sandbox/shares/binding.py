@@ -31,7 +31,7 @@ def share_spec(body: object) -> ShareSpec:
     name = optional_string(obj, "name")
     if name is None:
         raise bad_request("name is required")
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise bad_request("name must start with a letter and hold only letters and digits (1-63 characters)")
     kind = optional_string(obj, "type")
     if kind is None:

@@ -24,7 +24,12 @@ from frontdoor_mcp.sandbox.storage.rows import FRONTDOOR_COLUMNS, FrontdoorRow, 
 from frontdoor_mcp.sandbox.storage.schema import new_frontdoor_identity
 
 DEFAULT_SCOPES = ("frontdoor.read", "frontdoor.write")
-"""What an OAuth client registered without scopes may ask for, and gets when it asks for none."""
+"""What an OAuth client registered without scopes may ask for, and gets when it asks for none: NetFoundry's
+scopes, for the API."""
+MCP_SERVER_SCOPES = ("frontdoor:read", "frontdoor:write", "frontdoor:tokens")
+"""The scopes frontdoor-mcp's HTTP server requires per tool (its own, not NetFoundry's): the sandbox registers a
+second client with them, so the HTTP server's OAuth mode can be tried with the sandbox as its issuer. Written
+here again, not imported (the sandbox imports nothing of the server); a test keeps the two equal."""
 
 
 @dataclass(frozen=True)

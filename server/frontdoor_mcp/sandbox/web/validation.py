@@ -31,7 +31,7 @@ _JAVA_INT_MAX = 2**31 - 1
 
 def is_uuid(text: str) -> bool:
     """What java.util.UUID.fromString accepts in its canonical form (any case)."""
-    return _UUID.match(text) is not None
+    return _UUID.fullmatch(text) is not None
 
 
 def parse_frontdoor_id(raw: str) -> str:
@@ -48,7 +48,7 @@ def _java_int(raw: str | None) -> int | None:
     """Integer.parseInt semantics: None when absent, 0 when unparsable (Spring then applies its bounds)."""
     if raw is None or not raw.strip():
         return None
-    if not _JAVA_INT.match(raw) or abs(int(raw)) > _JAVA_INT_MAX:
+    if not _JAVA_INT.fullmatch(raw) or abs(int(raw)) > _JAVA_INT_MAX:
         return 0
     return int(raw)
 

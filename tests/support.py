@@ -9,7 +9,7 @@ import dataclasses
 import json
 import re
 import uuid
-from collections.abc import AsyncGenerator, Callable, Iterable
+from collections.abc import AsyncGenerator, Callable, Coroutine, Iterable
 from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -414,7 +414,11 @@ EMPTY_PAGE: Final[dict[str, Any]] = {
 
 
 def mock_client(
-    handler: Callable[[httpx2.Request], httpx2.Response], *, base: str = API_BASE, sleeps: Sleeps | None = None
+    handler: Callable[[httpx2.Request], httpx2.Response]
+    | Callable[[httpx2.Request], Coroutine[None, None, httpx2.Response]],
+    *,
+    base: str = API_BASE,
+    sleeps: Sleeps | None = None,
 ) -> FrontdoorClient:
     """An API client whose network is `handler`; the waits it would sleep are recorded in `sleeps`, not slept."""
     credential = BearerToken(Secret(CANARY_TOKEN), source="t")

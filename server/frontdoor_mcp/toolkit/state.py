@@ -65,7 +65,7 @@ class AppState:
 class Reporter(Protocol):
     """Where an operation says how far it got, and what the user should know as it happens."""
 
-    async def progress(self, done: int, total: int, message: str) -> None: ...
+    async def progress(self, done: int, total: int | None, message: str) -> None: ...
 
     async def log(self, level: LogLevel, message: str) -> None: ...
 
@@ -73,7 +73,7 @@ class Reporter(Protocol):
 class SilentReporter:
     """For callers that want neither (tests of operations, internal calls)."""
 
-    async def progress(self, done: int, total: int, message: str) -> None:
+    async def progress(self, done: int, total: int | None, message: str) -> None:
         return None
 
     async def log(self, level: LogLevel, message: str) -> None:
@@ -89,7 +89,7 @@ class ContextReporter:
     def __init__(self, ctx: Context[Any, Any]) -> None:
         self._ctx = ctx
 
-    async def progress(self, done: int, total: int, message: str) -> None:
+    async def progress(self, done: int, total: int | None, message: str) -> None:
         await self._ctx.report_progress(done, total, message)
 
     async def log(self, level: LogLevel, message: str) -> None:

@@ -364,7 +364,7 @@ async def test_an_audit_under_a_rate_limit_audits_everything_and_fails_nothing(
         seen: list[int] = []
 
         class Recorder:
-            async def progress(self, done: int, total: int, message: str) -> None:
+            async def progress(self, done: int, total: int | None, message: str) -> None:
                 seen.append(done)
 
             async def log(self, level: Any, message: str) -> None:

@@ -30,6 +30,8 @@ OPTIONS = {
     "--client-secret",
     "--token-ttl",
     "--share-provisioning-seconds",
+    "--paging",
+    "--max-page-size",
     "--admin-token",
 }
 

@@ -77,6 +77,7 @@ def _service_routes(config: SandboxConfig) -> list[Route]:
             by_method(GET=control.list_requests, DELETE=control.clear_requests),
             methods=["GET", "DELETE"],
         ),
+        Route("/_sandbox/paging", by_method(GET=control.get_paging, PUT=control.set_paging), methods=["GET", "PUT"]),
     ]
 
 

@@ -22,6 +22,7 @@ import platformdirs
 from frontdoor_mcp import __version__
 from frontdoor_mcp.sandbox.lifecycle import PortInUse, RunningSandbox, start_sandbox
 from frontdoor_mcp.sandbox.options import add_sandbox_arguments
+from frontdoor_mcp.sandbox.paging import DEFAULT_MAX_PAGE_SIZE, DEFAULT_SHAPE, PagingShape
 
 _PROG = "frontdoor-mcp sandbox"
 
@@ -47,6 +48,8 @@ def run_sandbox_command(args: argparse.Namespace) -> int:
         token_ttl=args.sandbox_token_ttl,
         admin_token=args.sandbox_admin_token,
         share_provisioning_s=args.sandbox_share_provisioning_s,
+        paging=args.sandbox_paging,
+        max_page_size=args.sandbox_max_page_size,
     )
 
 
@@ -62,6 +65,8 @@ def serve_forever(
     *,
     admin_token: str | None = None,
     share_provisioning_s: float = 2.0,
+    paging: PagingShape = DEFAULT_SHAPE,
+    max_page_size: int = DEFAULT_MAX_PAGE_SIZE,
 ) -> int:
     """Run the sandbox in the foreground until SIGINT/SIGTERM (call from the main thread). Returns 0, or 1
     (cannot start) or 2 (not a sandbox database) after a one-line message on stderr.
@@ -84,6 +89,8 @@ def serve_forever(
             admin_token=admin_token,
             standalone=True,
             share_provisioning_s=share_provisioning_s,
+            paging=paging,
+            max_page_size=max_page_size,
         )
     except PortInUse as exc:
         kept = f", kept with {path}," if exc.kept else ""

@@ -1,5 +1,5 @@
-"""The sandbox's own endpoints: its OpenAPI document, and the `/_sandbox` control plane (faults and the
-request log) that tests drive over HTTP, guarded by the X-Sandbox-Admin header."""
+"""The sandbox's own endpoints: its OpenAPI document, and the `/_sandbox` control plane (faults, the request
+log, the paging of lists) that tests drive over HTTP, guarded by the X-Sandbox-Admin header."""
 
 from __future__ import annotations
 
@@ -56,3 +56,17 @@ class ControlRoutes:
         self._admin(request)
         self.config.faults.clear_requests()
         return Response(status_code=204)
+
+    async def get_paging(self, request: Request) -> Response:
+        self._admin(request)
+        return json_response(200, self.config.paging.current.to_json())
+
+    async def set_paging(self, request: Request) -> Response:
+        """`{"shape": "guide|spring-dto|hal|content-only|array", "max_page_size": N}`, either or both."""
+        self._admin(request)
+        body = await read_json(request)
+        try:
+            paging = self.config.paging.update_from_json(body)
+        except ValueError as exc:
+            raise bad_request(str(exc)) from None
+        return json_response(200, paging.to_json())

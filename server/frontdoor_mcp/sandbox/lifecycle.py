@@ -24,6 +24,7 @@ from frontdoor_mcp.sandbox.ca import SigningCA
 from frontdoor_mcp.sandbox.faults.controller import FaultController
 from frontdoor_mcp.sandbox.faults.middleware import ConnectionRegistry
 from frontdoor_mcp.sandbox.oauth.signing_key import SigningKey
+from frontdoor_mcp.sandbox.paging import DEFAULT_MAX_PAGE_SIZE, DEFAULT_SHAPE, Paging, PagingControl, PagingShape
 from frontdoor_mcp.sandbox.storage.store import DEFAULT_SCOPES, Store
 from frontdoor_mcp.sandbox.testing import Scene
 from frontdoor_mcp.sandbox.web.server_thread import ServerThread, bind
@@ -56,6 +57,8 @@ class RunningSandbox(Scene):
     client_secret: str = field(repr=False)
     token_url: str
     faults: FaultController
+    paging: PagingControl
+    """The shape list answers take and the largest page served; `paging.set(...)` changes them at once."""
     ca_certificate_pem: str = field(repr=False)  # the signing CA, for clients that verify what it signs
     db_path: str | None
     _server: ServerThread = field(repr=False)
@@ -188,6 +191,8 @@ def start_sandbox(
     clock: Callable[[], float] | None = None,
     standalone: bool = False,
     share_provisioning_s: float = 2.0,
+    paging: PagingShape = DEFAULT_SHAPE,
+    max_page_size: int = DEFAULT_MAX_PAGE_SIZE,
 ) -> RunningSandbox:
     """Serve the sandbox in a daemon thread; returns once it accepts connections. `db_path=None`: in memory.
 
@@ -199,12 +204,15 @@ def start_sandbox(
     header (which a clock_offset fault shifts from it). A test moves the sandbox's time by passing its own.
     `standalone`: log like any uvicorn server (the `frontdoor-mcp sandbox` command); embedded, the
     default, leaves the host's logging and stdout alone.
+    `paging` and `max_page_size`: the shape list answers take and the largest page served (`sandbox.paging`);
+    `RunningSandbox.paging` and `PUT /_sandbox/paging` change them while it runs.
     """
     if token_ttl < 1:
         raise ValueError("token_ttl must be at least 1 second")
     if share_provisioning_s < 0:
         raise ValueError("share_provisioning_s must not be negative")
     now = time.time if clock is None else clock
+    paging_control = PagingControl(Paging(paging, max_page_size))  # a bad choice fails here, before any start
     store = Store(db_path if db_path is not None else ":memory:", clock=now)
     sock: socket.socket | None = None
     try:
@@ -224,6 +232,7 @@ def start_sandbox(
             issuer=root_url,
             clock=now,
             share_provisioning_s=share_provisioning_s,
+            paging=paging_control,
         )
         server = ServerThread(build_app(config), sock, connections, log_level=log_level, standalone=standalone)
         server.start()
@@ -248,6 +257,7 @@ def start_sandbox(
         client_secret=identity.client_secret,
         token_url=root_url + "/oauth/token",
         faults=faults,
+        paging=paging_control,
         ca_certificate_pem=ca_pem,
         db_path=None if db_path is None else str(db_path),
         _server=server,

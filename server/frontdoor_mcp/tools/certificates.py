@@ -237,11 +237,8 @@ def _list_text(result: CertificateList, narrowing: Narrowing, *, walked: int | N
         if result.complete:
             scope = f"every page read ({read:,} of {total:,})" if total is not None else f"every page read ({read:,})"
         else:
-            scope = (
-                f"not every page: {read:,} of the {total:,} the API reported read"
-                if total is not None
-                else (f"not every page: {read:,} read")
-            )
+            of_total = f" of the {total:,} the API reported" if total is not None else ""
+            scope = f"incomplete: {read:,}{of_total} read"
         if narrowing:
             scope += f"; {narrowing.words()}"
         head = f"{len(result.items)} of {result.matching} matching client certificates ({scope})"
@@ -259,7 +256,7 @@ def _list_text(result: CertificateList, narrowing: Narrowing, *, walked: int | N
     if result.all_pages and not result.complete:
         short = result.total_elements is not None and (walked or 0) < result.total_elements
         missing = "the rest could not be read" if short else "the walk could not show it read every certificate"
-        lines.append(f"Incomplete: {missing}: {result.incomplete_reason}. Call again to read the list anew.")
+        lines.append(f"Incomplete, as {missing}: {result.incomplete_reason}. Call again to read the list anew.")
     if result.truncated:
         lines.append(f"Only the first {len(result.items)} fit in one result. {result.how_to_narrow}")
     if result.next_page is not None:

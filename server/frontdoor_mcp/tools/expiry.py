@@ -201,7 +201,7 @@ def _report_text(report: ExpiryReport) -> str:
     if report.shares_unreadable:
         lines.append(f"Which shares use them is unknown: {report.shares_unreadable}")
     elif report.shares_incomplete_reason:
-        lines.append(f"Not every share could be read ({report.shares_incomplete_reason}): other shares may use them.")
+        lines.append(f"Not every share could be read: {report.shares_incomplete_reason}. Other shares may use them.")
     if report.undecodable_count:
         lines.append(f"{report.undecodable_count} certificates could not be decoded (see undecodable).")
     if report.expiring:

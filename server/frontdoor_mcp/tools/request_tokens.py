@@ -328,7 +328,7 @@ def _list_text(result: TokenList, now: datetime) -> str:
     no_total = "" if result.total_elements is not None else "; the API reports no total"
     head = f"{len(result.items)}{of_total} certificate request tokens ({scope}{no_total})"
     incomplete = (
-        f"Not every token could be read ({result.incomplete_reason}): the list may miss some; call again to read it "
+        f"Not every token could be read: {result.incomplete_reason}. The list may miss some; call again to read it "
         "anew."
     )
     if not result.items:

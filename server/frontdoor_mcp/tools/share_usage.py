@@ -93,8 +93,8 @@ def shares_in_words(refs: list[ShareRef] | None, unreadable: str | None = None, 
     if not refs:
         if incomplete is not None:
             return (
-                "No share read uses it, but not every share could be read "
-                f"({incomplete}): whether another uses it is unknown."
+                f"No share read uses it, but not every share could be read: {incomplete}. "
+                "Whether another does is unknown."
             )
         return "No share uses it."
     named = ", ".join(
@@ -103,7 +103,7 @@ def shares_in_words(refs: list[ShareRef] | None, unreadable: str | None = None, 
     more = f" and {len(refs) - SHARES_IN_WORDS} more" if len(refs) > SHARES_IN_WORDS else ""
     found = f"Used by {len(refs)} share{'s' if len(refs) != 1 else ''}: {named}{more}."
     if incomplete is not None:
-        found += f" Not every share could be read ({incomplete}): others may use it too."
+        found += f" Not every share could be read: {incomplete}. Others may use it too."
     return found
 
 

@@ -304,7 +304,7 @@ def _list_text(result: ShareList, uses: str | None) -> str:
     in_all = f"{result.total_elements} in all" if result.total_elements is not None else "the API reports no total"
     head = f"{len(result.items)} of {result.matching} shares{which} ({in_all})"
     incomplete = (
-        f"Not every share could be read ({result.incomplete_reason}): the list may miss some; call again to read it "
+        f"Not every share could be read: {result.incomplete_reason}. The list may miss some; call again to read it "
         "anew."
     )
     if not result.items:

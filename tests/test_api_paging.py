@@ -181,16 +181,21 @@ class ListServer:
     """A size to report instead of the one used (an API that misreports it)."""
     reported_total: Callable[[int], int] | None = None
     before: Callable[[ListServer, int, int], None] | None = None
+    same_second: bool = False
+    """Every item created in the same second (a bulk import): the newest cannot be told from the rest by time."""
     items: list[dict[str, Any]] = field(default_factory=list[dict[str, Any]])
     asked: list[tuple[int, int, str | None]] = field(default_factory=list[tuple[int, int, str | None]])
     made: int = 0
 
     def __post_init__(self) -> None:
-        self.items = [item(n) for n in range(self.count)]
+        self.items = [self.new(n) for n in range(self.count)]
         self.made = self.count
 
+    def new(self, number: int) -> dict[str, Any]:
+        return item(number, created=START) if self.same_second else item(number)
+
     def create(self) -> dict[str, Any]:
-        created = item(self.made)
+        created = self.new(self.made)
         self.made += 1
         self.items.append(created)
         return created
@@ -229,9 +234,8 @@ async def test_every_shape_and_cap_walks_to_the_end_and_shows_it(shape: PageShap
     assert walked.page_size == min(cap, 2000 if shape in ("guide", "spring-dto", "hal") else 30)
     pages = [number for number, _, _ in server.asked]
     if shape in ("guide", "spring-dto", "hal"):
-        # The pages the total says, then, past one page, one small read of the head.
-        assert pages == ([0] if cap == 2000 else [0, 1, 2, 3, 4, 0])
-        assert server.asked[-1][1] == (2000 if cap == 2000 else 7)
+        # The pages the total says, and no more: every item after the first page is older than its newest.
+        assert pages == ([0] if cap == 2000 else [0, 1, 2, 3, 4])
     else:
         # In order until a short page (1, then 2 ... at a time), then, past one page, the same pages again.
         assert pages == ([0, 1] if cap == 2000 else [0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4])
@@ -286,20 +290,48 @@ async def test_fewer_distinct_items_than_reported_is_said() -> None:
     )
 
 
+async def test_items_as_new_as_the_newest_after_the_first_page_need_a_read_of_the_head() -> None:
+    server = ListServer(30, cap=10, same_second=True)
+    items, walked = await walk(server)
+    assert len(items) == 30 and walked.complete
+    pages = [(number, 2000, "createdAt,desc") for number in range(3)]
+    assert server.asked == [*pages, (0, 10, "createdAt,desc")], "the pages, then the newest ten again"
+
+
 async def test_a_new_item_seen_at_the_head_after_the_walk_makes_it_incomplete_though_every_count_agrees() -> None:
-    """Every page agrees with the total and every item is distinct: only the read of the head after the walk
-    shows that something was created (and something else deleted) while the pages were read."""
+    """Every page agrees with the total and every item is distinct; the items were created in one second, so
+    time cannot tell a new one from the rest: only the read of the head after the walk shows that something was
+    created (and something else deleted) while the pages were read."""
 
     def churn(list_server: ListServer, number: int, asked: int) -> None:
         if number == 0 and asked > 0:  # just before the head is read again
             list_server.items.pop(0)
             list_server.create()
 
-    server = ListServer(30, cap=10, before=churn)
+    server = ListServer(30, cap=10, before=churn, same_second=True)
     items, walked = await walk(server)
     assert len(items) == 30 and walked.total == 30
     assert not walked.complete
     assert walked.why_incomplete == "the list changed while it was read (its newest items or its count differed after)"
+
+
+async def test_a_create_read_after_the_first_page_is_newer_than_its_newest_and_sends_the_walk_to_a_second_read() -> (
+    None
+):
+    """After the first page, its ten items and the next are deleted and eleven created: one create reaches the
+    second page (and is read), and every count agrees. It is newer than the first page's newest, so the walk
+    does not trust the counts alone."""
+
+    def churn(list_server: ListServer, number: int, asked: int) -> None:
+        if asked == 1:
+            del list_server.items[-11:]
+            for _ in range(11):
+                list_server.create()
+
+    server = ListServer(30, cap=10, before=churn)
+    items, walked = await walk(server, concurrency=1)
+    assert len(items) == 30 and walked.total == 30
+    assert not walked.complete and "a second reading of its pages differed" in (walked.why_incomplete or "")
 
 
 async def test_a_create_and_a_delete_during_a_walk_are_caught_in_every_shape() -> None:

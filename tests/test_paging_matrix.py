@@ -7,9 +7,13 @@ the 131st require one certificate. Listed in their order (oldest first), a delet
 walk is between its pages shifts the 101st onto the first page, already read: the walk skips it while every
 count still agrees. The walk must then say it is incomplete, and the delete must not say "No share uses it.".
 
-Undisturbed, every cell gives exact counts and `complete`. Disturbed, a walk of more than one page says it is
-incomplete (the list changed while it was read) and its counts stay within the changed set; a walk of one page
-is a snapshot, complete, of the list as its page was read.
+The sandbox's clock stands still, so everything is created in the same second, as by a bulk import: time cannot
+tell an item created during a walk from the others, and the walks check themselves by reading again (the
+newest items, or every page). Undisturbed, every cell gives exact counts and `complete`. Disturbed, a walk of
+more than one page says it is incomplete (the list changed while it was read) and its counts stay within the
+changed set; a walk of one page is a snapshot, complete, of the list as its page was read. (Where items were
+created over time, a walk read newest first can show it is complete without reading again, disturbed or not:
+the last test.)
 
 The full matrix (2,500 certificates, both caps) is `slow`; the default suite runs every shape at a cap of 100
 over 200 certificates.
@@ -17,6 +21,7 @@ over 200 certificates.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +39,7 @@ from frontdoor_mcp.tools.certificates import delete_client_certificate, find_del
 from frontdoor_mcp.tools.expiry import find_expiring_client_certificates
 from frontdoor_mcp.tools.request_tokens import list_certificate_request_tokens
 from frontdoor_mcp.tools.shares import list_shares
+from tests.clocks import ManualClock
 from tests.support import (
     CANARY_TOKEN,
     connect,
@@ -81,7 +87,7 @@ def scene_in(shared: RunningSandbox, certificates: int, expiring: int, sharing: 
 
 @pytest.fixture(scope="module")
 def shared() -> Iterator[RunningSandbox]:
-    with start_sandbox(token=CANARY_TOKEN, share_provisioning_s=0.0) as running:
+    with start_sandbox(token=CANARY_TOKEN, share_provisioning_s=0.0, clock=ManualClock()) as running:
         yield running
 
 
@@ -249,3 +255,30 @@ async def test_a_delete_never_says_no_share_uses_it_when_the_one_that_does_was_s
         refused.text
     )
     assert "Whether another does is unknown." in refused.text
+
+
+class Ticking:
+    """A sandbox clock one second further at every reading: each certificate seeded is a second newer."""
+
+    def __init__(self) -> None:
+        self.now = time.time() - 86_400
+
+    def __call__(self) -> float:
+        self.now += 1.0
+        return self.now
+
+
+async def test_items_created_over_time_let_a_disturbed_walk_show_it_read_every_one_without_reading_again() -> None:
+    """Newest first, a create lands before the pages already read and a delete of one read shifts nothing
+    after it: the walk reads every certificate the list held as it began, and shows it from the times alone."""
+    with start_sandbox(token=CANARY_TOKEN, clock=Ticking(), max_page_size=100) as sandbox:
+        sandbox.seed_certificates(250, value=VALID_PEM)
+        began = {row.id for row in sandbox.store.list_certificates(sandbox.frontdoor_id, [], 0, 1000)[0]}
+        async with FrontdoorClient(sandbox.base_url, BearerToken(Secret(sandbox.token), source="test")) as client:
+            quiet, quiet_walk = await client.certificates.list_all(sandbox.frontdoor_id)
+            churn_on(sandbox, "client-certificates")
+            busy, busy_walk = await client.certificates.list_all(sandbox.frontdoor_id)
+        now = {row.id for row in sandbox.store.list_certificates(sandbox.frontdoor_id, [], 0, 1000)[0]}
+    assert quiet_walk.complete and quiet_walk.requests == 3 and {one.id for one in quiet} == began
+    assert busy_walk.complete and busy_walk.requests == 3, "no read again: the times show nothing new was read"
+    assert {one.id for one in busy} == began and now != began, "exactly the list as the walk began"

@@ -14,13 +14,19 @@ A walk (every page of a list) stops only on evidence, and says whether it can sh
 - Where they report no total (`content` alone, a bare array), the walk reads pages in order (a few at a time)
   until one is shorter than the first, or empty.
 - Offset paging skips an item when the list shifts between two page reads (a delete before it), and a create
-  can hide that from every count. So a walk of more than one page is `complete` only once it has shown the
-  list did not change under it: when the list came newest first (`created_at` given) and its pages report
-  totals, one read of its head after the walk must find the same newest items and the same total (nothing
-  created since survives, so, with the same total, nothing was deleted, and with every page reporting that
-  total, no item created and deleted again was there while a page was read: every page saw the same list);
-  otherwise (no totals, another order, or an API that did not sort as asked) a second reading of the same
-  pages must find exactly what the first did. One page is a snapshot by itself.
+  can hide that from every count. So a walk of more than one page is `complete` only once it has shown it
+  read every item the list held when it began. One page is a snapshot by itself. Past one page:
+  - read newest first (`created_at` given) with totals, and every item after the first page older than the
+    first page's newest: nothing created during the walk was read (it would be at least as new), so as many
+    distinct items as the total are exactly the items the list held as the first page was read. No request
+    more. (This holds while the API stamps `createdAt` from one clock and sorts by it as asked.)
+  - the same, but an item after the first page as new as the newest (created in the same second, as after a
+    bulk import): that item may have been created during the walk, so one small read of the head after the
+    walk must find the same newest items and total (nothing created since survives; with the same total,
+    nothing was deleted; with every page reporting that total, nothing created and deleted again was there
+    while a page was read: every page saw the same list).
+  - otherwise (no totals, another order, or an API that did not sort as asked: an item newer than the first
+    page's newest) a second reading of the same pages must find exactly what the first did.
 """
 
 from __future__ import annotations
@@ -189,6 +195,8 @@ class _Walk(Generic[T]):
         self.newest: datetime | None = None
         self.newest_first = created_at is not None
         """Still true while every item read is no newer than the first (the API sorted as asked)."""
+        self.tied = False
+        """True when an item after the first page is as new as the first page's newest."""
         self.problems: list[str] = []
         self.cut_short = False
         """True when the walk stopped at the most it reads, not at the end of the list."""
@@ -211,6 +219,8 @@ class _Walk(Generic[T]):
                 if created is None or self.newest is None or created > self.newest:
                     self.newest_first = False  # not the order asked for (or no time to tell): check otherwise
                     break
+                if number > 0 and created == self.newest:
+                    self.tied = True
         self.selection.add(page.items)
 
     async def progress(self) -> None:
@@ -248,7 +258,8 @@ class _Walk(Generic[T]):
         if last == 0 or (last == 1 and self.seen[1].length == 0):
             return self.result(first, per_page)  # one page: a snapshot
         if counted and self.newest_first:
-            await self.check_head(first, per_page)
+            if self.tied:
+                await self.check_head(first, per_page)
         else:
             await self.read_again(last)
         return self.result(first, per_page)

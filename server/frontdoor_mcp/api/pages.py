@@ -238,7 +238,7 @@ def page_from_json(body: bytes, item_model: type[ItemT]) -> Page[ItemT]:
     strings (the frontdoor id, the creator) shared. Raises ValueError (or a pydantic ValidationError) wherever
     it cannot settle the page exactly as `parse_page` would, so that the caller falls back to `parse_page`,
     which says what is wrong; for every answer it reads, the page is the one `parse_page` gives."""
-    if body.lstrip()[:1] == b"[":
+    if body[:64].lstrip()[:1] == b"[":  # a bare array (its first bytes suffice: no copy of the whole body)
         return Page(cast(list[ItemT], _items_adapter(item_model).validate_json(body)), "array", None, None, None, None)
     envelope = cast(_AnyPage[ItemT], _any_page(item_model).model_validate_json(body))
     shape = shape_of({_WIRE_KEYS[name] for name in envelope.model_fields_set})

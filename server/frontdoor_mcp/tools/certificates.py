@@ -142,6 +142,8 @@ async def list_client_certificates(
             on_progress=progress,
         )
     read, matching = selection.read, selection.matched
+    # More than one walk reads: by the API's count, or, without one, a walk stopped at its most.
+    past_the_most = (walked.total or 0) > read or (walked.total is None and selection.full and not walked.complete)
     candidates = [item_of(summary) for summary in selection.items]
 
     def render(items: list[CertificateItem]) -> tuple[CertificateList, str]:
@@ -156,7 +158,7 @@ async def list_client_certificates(
             total_pages=None,
             matching=matching,
             truncated=cut,
-            how_to_narrow=HOW_TO_NARROW if cut or (walked.total or 0) > read else None,
+            how_to_narrow=HOW_TO_NARROW if cut or past_the_most else None,
             complete=walked.complete,
             incomplete_reason=walked.why_incomplete,
         )
@@ -256,7 +258,10 @@ def _list_text(result: CertificateList, narrowing: Narrowing, *, walked: int | N
     if result.all_pages and not result.complete:
         short = result.total_elements is not None and (walked or 0) < result.total_elements
         missing = "the rest could not be read" if short else "the walk could not show it read every certificate"
-        lines.append(f"Incomplete, as {missing}: {result.incomplete_reason}. Call again to read the list anew.")
+        again = (
+            " Call again to read it anew." if "changed while it was read" in (result.incomplete_reason or "") else ""
+        )
+        lines.append(f"Incomplete, as {missing}: {result.incomplete_reason}.{again}")
     if result.truncated:
         lines.append(f"Only the first {len(result.items)} fit in one result. {result.how_to_narrow}")
     if result.next_page is not None:

@@ -156,7 +156,8 @@ async def find_expiring_client_certificates(
             expiring=[entry for entry in shown if entry.decode_error is None],
             undecodable=[entry for entry in shown if entry.decode_error is not None],
             details_truncated=len(shown) < len(ranked),
-            walk_truncated=(walked.total or 0) > len(items),
+            walk_truncated=(walked.total or 0) > len(items)
+            or (walked.total is None and len(items) >= WALK_MAX_ITEMS and not walked.complete),
             shares_unreadable=usage.unreadable,
             shares_incomplete_reason=usage.why_incomplete,
         )
@@ -165,6 +166,11 @@ async def find_expiring_client_certificates(
     report, text = trimmed_to_budget(ranked, render, state.result_budget)
     assert isinstance(report, ExpiryReport)
     return Answer(report, text)
+
+
+def _again(reason: str | None) -> str:
+    """Advice for an audit the list changed under: another may find it still."""
+    return " Call again to audit anew." if reason is not None and "changed while it was read" in reason else ""
 
 
 def _report_text(report: ExpiryReport) -> str:
@@ -182,7 +188,7 @@ def _report_text(report: ExpiryReport) -> str:
             scope = f"Audited {report.checked:,} certificates, but the walk could not show it read every one"
         lines = [
             f"Incomplete audit. {scope}: {report.incomplete_reason}.",
-            f"Of those examined, {found}; certificates not examined may expire too. Call again to audit anew.",
+            f"Of those examined, {found}; certificates not examined may expire too.{_again(report.incomplete_reason)}",
         ]
     for entry in report.expiring[:LINES_IN_TEXT]:
         state_word = "expired" if entry.expired else "expires"

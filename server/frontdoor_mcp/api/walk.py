@@ -24,7 +24,9 @@ A walk (every page of a list) stops only on evidence, and says whether it can sh
     bulk import): that item may have been created during the walk, so one small read of the head after the
     walk must find the same newest items and total (nothing created since survives; with the same total,
     nothing was deleted; with every page reporting that total, nothing created and deleted again was there
-    while a page was read: every page saw the same list).
+    while a page was read: every page saw the same list). This holds while a new item sorts first among
+    those of its second (the API sorts by a finer time than it shows, or by creation order among equals, as
+    the sandbox does); of an API that orders equals otherwise, nothing here can tell.
   - otherwise (no totals, another order, or an API that did not sort as asked: an item newer than the first
     page's newest) a second reading of the same pages must find exactly what the first did.
 """

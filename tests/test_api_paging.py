@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any
 
 import anyio
@@ -183,6 +184,8 @@ class ListServer:
     before: Callable[[ListServer, int, int], None] | None = None
     same_second: bool = False
     """Every item created in the same second (a bulk import): the newest cannot be told from the rest by time."""
+    served_at: datetime | None = None
+    """The `Date` its answers carry, if any."""
     items: list[dict[str, Any]] = field(default_factory=list[dict[str, Any]])
     asked: list[tuple[int, int, str | None]] = field(default_factory=list[tuple[int, int, str | None]])
     made: int = 0
@@ -213,7 +216,10 @@ class ListServer:
         chunk = self.ordered(sort)[number * size : (number + 1) * size]
         total = self.reported_total(len(self.items)) if self.reported_total else len(self.items)
         body = body_in(self.shape, chunk, number=number, size=self.reported_size or size, total=total)
-        return httpx2.Response(200, content=json.dumps(body).encode(), headers={"content-type": "application/json"})
+        headers = {"content-type": "application/json"}
+        if self.served_at is not None:
+            headers["date"] = format_datetime(self.served_at, usegmt=True)
+        return httpx2.Response(200, content=json.dumps(body).encode(), headers=headers)
 
     def ids(self) -> set[str]:
         return {one["id"] for one in self.items}
@@ -296,6 +302,18 @@ async def test_items_as_new_as_the_newest_after_the_first_page_need_a_read_of_th
     assert len(items) == 30 and walked.complete
     pages = [(number, 2000, "createdAt,desc") for number in range(3)]
     assert server.asked == [*pages, (0, 10, "createdAt,desc")], "the pages, then the newest ten again"
+
+
+@pytest.mark.parametrize(("served_after", "reads_head"), [(7, False), (6, True), (0, True)])
+async def test_items_created_in_one_second_well_before_the_walk_need_no_read_of_the_head(
+    served_after: int, reads_head: bool
+) -> None:
+    """Created in one second, but more than STAMP_SKEW_S and a second before the first page was served (its Date):
+    anything created during the walk is newer than the newest, so the times alone still show the walk whole."""
+    server = ListServer(30, cap=10, same_second=True, served_at=START + timedelta(seconds=served_after))
+    items, walked = await walk(server)
+    assert len(items) == 30 and walked.complete
+    assert len(server.asked) == (4 if reads_head else 3)
 
 
 async def test_a_new_item_seen_at_the_head_after_the_walk_makes_it_incomplete_though_every_count_agrees() -> None:

@@ -19,15 +19,17 @@ and the walk (`api.walk`) then finds the end by evidence instead.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final, Generic, Literal, TypeVar, cast, get_args
 
 from pydantic import AliasChoices, ConfigDict, Field, TypeAdapter, ValidationError
 
 from frontdoor_mcp.api.decoding import UndocumentedShape, parsed_answer
-from frontdoor_mcp.api.errors import ApiCall
+from frontdoor_mcp.api.errors import ApiCall, parse_http_date
 from frontdoor_mcp.api.http import ApiHttp
 from frontdoor_mcp.api.models import WireModel
 from frontdoor_mcp.text import cap_text
@@ -55,6 +57,8 @@ class Page(Generic[ItemT_co]):
     size: int | None
     total_elements: int | None
     total_pages: int | None
+    served_at: datetime | None = None
+    """When the API answered (its `Date` header), where the page came from an answer that said."""
 
 
 class UnreadablePage(UndocumentedShape):
@@ -275,9 +279,10 @@ async def read_page(
     straight from the answer's bytes, or, should that fail, decoded first, so a failure names what came back
     (`what`: how an error calls the list)."""
     answer = await http.call_for_json(call, params=params)
-    return parsed_answer(
+    page = parsed_answer(
         answer,
         lambda body: page_from_json(body, item_model),
         lambda data: parse_page(data, item_model),
         what,
     )
+    return dataclasses.replace(page, served_at=parse_http_date(answer.headers.get("date")))

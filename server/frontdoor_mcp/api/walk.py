@@ -21,12 +21,15 @@ A walk (every page of a list) stops only on evidence, and says whether it can sh
     distinct items as the total are exactly the items the list held as the first page was read. No request
     more. (This holds while the API stamps `createdAt` from one clock and sorts by it as asked.)
   - the same, but an item after the first page as new as the newest (created in the same second, as after a
-    bulk import): that item may have been created during the walk, so one small read of the head after the
-    walk must find the same newest items and total (nothing created since survives; with the same total,
-    nothing was deleted; with every page reporting that total, nothing created and deleted again was there
-    while a page was read: every page saw the same list). This holds while a new item sorts first among
-    those of its second (the API sorts by a finer time than it shows, or by creation order among equals, as
-    the sandbox does); of an API that orders equals otherwise, nothing here can tell.
+    bulk import): when the newest was created well before the first page was served (by the answer's `Date`,
+    more than `STAMP_SKEW_S` and a second before), an item created during the walk is still newer than it,
+    so the same holds, with no request more (the clocks stamping `Date` and `createdAt` are taken to agree
+    within `STAMP_SKEW_S`). Otherwise that item may have been created during the walk, so one small read of
+    the head after the walk must find the same newest items and total (nothing created since survives; with
+    the same total, nothing was deleted; with every page reporting that total, nothing created and deleted
+    again was there while a page was read: every page saw the same list). This holds while a new item sorts
+    first among those of its second (the API sorts by a finer time than it shows, or by creation order among
+    equals, as the sandbox does); of an API that orders equals otherwise, nothing here can tell.
   - otherwise (no totals, another order, or an API that did not sort as asked: an item newer than the first
     page's newest) a second reading of the same pages must find exactly what the first did.
 """
@@ -36,7 +39,7 @@ from __future__ import annotations
 import math
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Generic, TypeVar
 
 import anyio
@@ -50,6 +53,8 @@ from frontdoor_mcp.rules import WALK_MAX_ITEMS
 ALL_PAGES_CONCURRENCY: Final = 16
 """Pages in flight at once during a walk: enough to hide latency (measured: 16 beats 8 by a third at 50 ms),
 few enough to stay a polite client; a 429 is retried with backoff anyway."""
+STAMP_SKEW_S: Final = 5.0
+"""How far apart the API's `Date` and its `createdAt` may be stamped (one service's clocks, kept by NTP)."""
 HEAD_CHECK_SIZE: Final = 20
 """How many of the newest items the read after a walk compares with the first page's (a few, not one: a
 new item created in the same clock tick as the newest may sort just after it)."""
@@ -260,7 +265,7 @@ class _Walk(Generic[T]):
         if last == 0 or (last == 1 and self.seen[1].length == 0):
             return self.result(first, per_page)  # one page: a snapshot
         if counted and self.newest_first:
-            if self.tied:
+            if self.tied and not self.newest_before(first.served_at):
                 await self.check_head(first, per_page)
         else:
             await self.read_again(last)
@@ -360,6 +365,14 @@ class _Walk(Generic[T]):
         return state["ended"]
 
     # Checking ------------------------------------------------------------------------------------------
+
+    def newest_before(self, served_at: datetime | None) -> bool:
+        """Whether the newest item was created so long before the first page was served that anything created
+        since carries a later `createdAt` (whole seconds both, and clocks up to STAMP_SKEW_S apart)."""
+        served = _utc(served_at)
+        if served is None or self.newest is None:
+            return False
+        return self.newest + timedelta(seconds=STAMP_SKEW_S + 1) < served
 
     def capped(self, total: int | None) -> bool:
         """Whether the walk stopped at the most it reads, with more (or maybe more) left."""

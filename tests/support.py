@@ -9,7 +9,7 @@ import dataclasses
 import json
 import re
 import uuid
-from collections.abc import AsyncGenerator, Callable, Iterable
+from collections.abc import AsyncGenerator, Callable, Coroutine, Iterable
 from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -392,6 +392,18 @@ def mock_settings(tmp_path: Path, credential: Credential | None = None, **overri
     return Settings(**values)
 
 
+def set_paging(sandbox: RunningSandbox, *, shape: str | None = None, max_page_size: int | None = None) -> Any:
+    """Change how the sandbox pages its lists while it runs, the way a test outside its process would: through
+    its control API (`PUT /_sandbox/paging`). Returns the paging now in force."""
+    body = {key: value for key, value in (("shape", shape), ("max_page_size", max_page_size)) if value is not None}
+    with httpx2.Client(trust_env=False) as http:
+        answer = http.put(
+            f"{sandbox.root_url}/_sandbox/paging", json=body, headers={"X-Sandbox-Admin": sandbox.admin_token}
+        )
+    answer.raise_for_status()
+    return answer.json()
+
+
 def fresh_lane(shared: RunningSandbox) -> RunningSandbox:
     """A module-wide sandbox, made fresh for one test: a new default frontdoor (its certificates start empty)
     that the same token may use, no faults, an empty request log. Much faster than a sandbox per test."""
@@ -414,7 +426,11 @@ EMPTY_PAGE: Final[dict[str, Any]] = {
 
 
 def mock_client(
-    handler: Callable[[httpx2.Request], httpx2.Response], *, base: str = API_BASE, sleeps: Sleeps | None = None
+    handler: Callable[[httpx2.Request], httpx2.Response]
+    | Callable[[httpx2.Request], Coroutine[None, None, httpx2.Response]],
+    *,
+    base: str = API_BASE,
+    sleeps: Sleeps | None = None,
 ) -> FrontdoorClient:
     """An API client whose network is `handler`; the waits it would sleep are recorded in `sleeps`, not slept."""
     credential = BearerToken(Secret(CANARY_TOKEN), source="t")

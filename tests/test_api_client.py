@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import httpx2
@@ -51,8 +52,8 @@ async def test_every_operation_against_the_sandbox(sandbox: RunningSandbox) -> N
         assert deleted.deleted_at is not None and deleted.deleted_by == sandbox.username
         with pytest.raises(NotFound):
             await client.certificates.get(fid, created.id)
-        items, total = await client.certificates.list_all(fid, page_size=1)
-        assert [item.id for item in items] == [signed.id] and total == 1
+        items, walked = await client.certificates.list_all(fid, page_size=1)
+        assert [item.id for item in items] == [signed.id] and walked.total == 1 and walked.complete
 
 
 async def test_hal_shape_reads_the_same(sandbox: RunningSandbox) -> None:
@@ -62,7 +63,8 @@ async def test_hal_shape_reads_the_same(sandbox: RunningSandbox) -> None:
             await plain.certificates.create(fid, f"n{number}", make_certificate())
         a = await plain.certificates.list(fid, size=2, sort="name,desc")
         b = await hal.certificates.list(fid, size=2, sort="name,desc")
-    assert a == b and [item.name for item in a.items] == ["n2", "n1"]
+    assert (a.shape, b.shape) == ("guide", "hal")
+    assert a == dataclasses.replace(b, shape="guide") and [item.name for item in a.items] == ["n2", "n1"]
 
 
 async def test_basic_auth_works(sandbox: RunningSandbox) -> None:
@@ -94,7 +96,9 @@ def test_page_envelopes_both_shapes() -> None:
         "page": {"size": 20, "totalElements": 1, "totalPages": 1, "number": 0},
         "_links": {"self": {"href": "x"}},
     }
-    assert parse_page(plain, CertificateSummary) == parse_page(hal, CertificateSummary)
+    from_plain, from_hal = parse_page(plain, CertificateSummary), parse_page(hal, CertificateSummary)
+    assert (from_plain.shape, from_hal.shape) == ("guide", "hal")
+    assert from_plain == dataclasses.replace(from_hal, shape="guide")
 
 
 async def test_ids_are_validated_before_a_path_is_built() -> None:
@@ -122,7 +126,7 @@ async def test_other_exceptions_in_a_walk_are_not_swallowed() -> None:
         number = int(request.url.params["page"])
         return json_response(200, certificate_page([certificate_item(f"cert-p{number}")], number=number, total_pages=3))
 
-    async def on_progress(done: int, _total: int) -> None:
+    async def on_progress(done: int, _total: int | None) -> None:
         if done > 1:
             raise RuntimeError("a progress callback bug")
 

@@ -255,19 +255,24 @@ async def test_a_walk_keeps_the_first_that_match_and_counts_them_all() -> None:
 
     def handler(request: httpx2.Request) -> httpx2.Response:
         number = int(request.url.params["page"])
-        body = certificate_page(pages[number], number=number, total_pages=3)
+        body = certificate_page(pages[number] if number < len(pages) else [], number=number, total_pages=3)
         body["pageable"]["pageSize"] = 4
         body["totalElements"] = 10
         return json_response(200, body)
 
     client = mock_client(handler)
     odd = {f"name-{n}" for n in range(1, 10, 2)}
-    selection, total = await client.certificates.walk(FRONTDOOR, match=lambda s: s.name in odd, keep=3)
-    assert total == 10 and selection.read == 10 and selection.matched == 5
+    selection, walked = await client.certificates.walk(FRONTDOOR, match=lambda s: s.name in odd, keep=3)
+    assert walked.total == 10 and selection.read == 10 and selection.matched == 5
     assert [s.name for s in selection.items] == ["name-1", "name-3", "name-5"]
-    # At most 8: the two pages that hold them are read, and the item they share is kept once.
-    everything, _ = await client.certificates.list_all(FRONTDOOR, max_items=8)
-    assert [s.name for s in everything] == [f"name-{n}" for n in range(7)]
+    # Its last page held more than the total left for it: the walk read on to an empty page, and says so.
+    assert not walked.complete and walked.why_incomplete == "its last page held more than the API's count leaves for it"
+    assert walked.requests == 4
+    # At most 8: the two pages that would hold them give 7 (the item they share is kept once), so the walk reads
+    # on to the eighth, and says it stopped there.
+    everything, capped = await client.certificates.list_all(FRONTDOOR, max_items=8)
+    assert [s.name for s in everything] == [f"name-{n}" for n in range(8)]
+    assert not capped.complete and (capped.why_incomplete or "").startswith("one walk reads at most 8")
 
 
 def test_a_selection_takes_pages_in_order() -> None:
@@ -282,8 +287,8 @@ BODIES: list[dict[str, Any]] = [
     certificate_page(_numbered(3)),
     {"content": _numbered(2)},  # no paging fields: one whole page
     {"_embedded": {"clientCertificates": _numbered(2)}, "page": _HAL_PAGE},
-    {"_embedded": {"clientCertificates": _numbered(2)}, "content": _numbered(1), "page": _HAL_PAGE},
     {"page": {"size": 20, "total_elements": 0, "total_pages": 0, "number": 0}},
+    {"embedded": {"x": []}, "page": {"size": 1, "totalElements": 0, "totalPages": 0, "number": 0}},
     {"content": _numbered(1), "total_elements": 7, "totalElements": 1, "hal_embedded": {"x": []}},
     {"content": [{**certificate_item(), "name": "evil\u202ename\x1b[31m" + "x" * 500}], "totalElements": 1},
 ]
@@ -300,7 +305,7 @@ def test_a_page_read_from_its_bytes_is_the_page_read_from_its_json(body: dict[st
     "raw",
     [
         b'{"_embedded": null, "page": {"size": 1, "totalElements": 0, "totalPages": 0, "number": 0}}',
-        b'{"embedded": {"x": []}, "page": {"size": 1, "totalElements": 0, "totalPages": 0, "number": 0}}',
+        b'{"_embedded": {"x": []}, "content": [], "page": {"size": 1, "totalElements": 0, "number": 0}}',
         b'{"content": null}',
         b'{"_embedded": {"x": []}}',
         b'[{"id": "cert-1"}]',
@@ -318,7 +323,12 @@ def test_a_page_the_bytes_cannot_settle_is_left_to_the_json_path(raw: bytes) -> 
         (b"<html>busy</html>", "text/html", "an HTML page instead of JSON"),
         (b'{"content": [', "application/json", "a body that is not valid JSON"),
         (b"", "application/json", "an empty body"),
-        (b'{"content": "nope"}', "application/json", "a list in an undocumented shape"),
+        (
+            b'{"content": "nope"}',
+            "application/json",
+            "a list in an undocumented shape (paging fields that do not fit the content-only shape; "
+            "top-level keys: content)",
+        ),
         (b'{"content": [{"id": "cert-1"}], "totalElements": 1}', "application/json", "a list in an undocumented shape"),
     ],
 )
@@ -354,7 +364,7 @@ async def test_an_audit_under_a_rate_limit_audits_everything_and_fails_nothing(
         seen: list[int] = []
 
         class Recorder:
-            async def progress(self, done: int, total: int, message: str) -> None:
+            async def progress(self, done: int, total: int | None, message: str) -> None:
                 seen.append(done)
 
             async def log(self, level: Any, message: str) -> None:

@@ -62,6 +62,10 @@ def test_healthy_sandbox_with_a_token(sandbox: RunningSandbox, capsys: pytest.Ca
     assert line(lines, "credentials") == "ok   credentials: from NETFOUNDRY_API_TOKEN"
     assert line(lines, "api") == f"ok   api: {sandbox.base_url} answers and accepts the credentials"
     assert line(lines, "frontdoor") == f"ok   frontdoor: {sandbox.frontdoor_id} is visible, with 0 certificates"
+    assert line(lines, "paging") == (
+        "ok   paging: lists come in the guide's shape (content, pageable, totalElements, totalPages); "
+        "pages of at most 2,000"
+    )
     assert line(lines, "clock").startswith("ok   clock: ")
     assert lines[-1] == "All checks passed."
 
@@ -109,6 +113,46 @@ def test_skewed_clock(sandbox: RunningSandbox, capsys: pytest.CaptureFixture[str
     assert 599 <= seconds <= 601 and "fix the time synchronisation" in clock
 
 
+@pytest.mark.parametrize(
+    ("shape", "frontdoor", "paging"),
+    [
+        (
+            "spring-dto",
+            "with 150 certificates",
+            "note paging: lists come in Spring Data's page DTO (content, page{size, number, totalElements, "
+            "totalPages}), not the guide's; pages of at most 100",
+        ),
+        (
+            "hal",
+            "with 150 certificates",
+            "note paging: lists come in HAL (_embedded, page{size, number, totalElements, totalPages}), not the "
+            "guide's; pages of at most 100",
+        ),
+        (
+            "content-only",
+            "its list has no total",
+            "note paging: lists come in content alone, without totals: walks end at a short page and check "
+            "themselves by reading twice; the page-size cap not shown (a page of 100 for 10,000 asked)",
+        ),
+        (
+            "array",
+            "its list has no total",
+            "note paging: lists come in a bare JSON array, without totals: walks end at a short page and check "
+            "themselves by reading twice; the page-size cap not shown (a page of 100 for 10,000 asked)",
+        ),
+    ],
+)
+def test_the_paging_the_api_answers_with_is_reported(
+    sandbox: RunningSandbox, capsys: pytest.CaptureFixture[str], shape: str, frontdoor: str, paging: str
+) -> None:
+    sandbox.seed_certificates(150)
+    sandbox.paging.set(shape=shape, max_page_size=100)
+    code, lines = doctor(env_for(sandbox), capsys)
+    assert code == 0, lines
+    assert line(lines, "frontdoor") == f"ok   frontdoor: {sandbox.frontdoor_id} is visible, {frontdoor}"
+    assert line(lines, "paging") == paging
+
+
 def test_diagnose_in_process_says_which_check_failed(sandbox: RunningSandbox) -> None:
     sandbox.faults.add(Fault(kind="clock_offset", clock_offset_s=+300, times=None))
     checks = anyio.run(diagnose, load_settings(env_for(sandbox)))
@@ -116,6 +160,7 @@ def test_diagnose_in_process_says_which_check_failed(sandbox: RunningSandbox) ->
         ("credentials", True),
         ("api", True),
         ("frontdoor", True),
+        ("paging", True),
         ("clock", False),
     ]
     assert "behind the API's Date header" in checks[-1].detail

@@ -26,9 +26,10 @@ def size_of(result: CallToolResult) -> int:
 
 @pytest.fixture(scope="module")
 def crowded(module_sandbox: RunningSandbox) -> RunningSandbox:
-    """A frontdoor of 50 certificates named apart and 10,000 more: 50 past the most one walk reads."""
-    module_sandbox.seed_certificates(50, name_prefix="needle")
+    """A frontdoor of 10,000 certificates and 50 newer ones named apart: 50 past the most one walk reads (which
+    reads newest first)."""
     module_sandbox.seed_certificates(10_000, name_prefix="bulk")
+    module_sandbox.seed_certificates(50, name_prefix="needle")
     return module_sandbox
 
 

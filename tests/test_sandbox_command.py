@@ -36,6 +36,8 @@ OPTIONS = {
     "--token-ttl",
     "--share-provisioning-seconds",
     "--ephemeral-ingress-ports",
+    "--paging",
+    "--max-page-size",
     "--admin-token",
 }
 

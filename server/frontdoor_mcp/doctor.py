@@ -22,13 +22,23 @@ from frontdoor_mcp.api.errors import (
     Unauthorized,
     UnexpectedResponse,
 )
+from frontdoor_mcp.api.pages import Page, PageShape
 from frontdoor_mcp.config import DEFAULT_API_URL, ConfigError, Settings, credential_places, load_settings
-from frontdoor_mcp.rules import CLOCK_SKEW_THRESHOLD_S
+from frontdoor_mcp.rules import CLOCK_SKEW_THRESHOLD_S, WALK_MAX_ITEMS
 from frontdoor_mcp.toolkit.failures import DOCUMENTED_BASE_PATH
 
 PROBE_FRONTDOOR_ID: Final = "00000000-0000-0000-0000-000000000000"
 """Asked for when no frontdoor is configured: a 403 still proves the API answers and accepts the credentials.
 Never shown: no message names it (a person would take it for a frontdoor of theirs)."""
+PAGE_SIZE_ASKED: Final = WALK_MAX_ITEMS
+"""The page size the check asks for: more than any walk reads at once, so the answer shows the API's cap."""
+SHAPE_WORDS: Final[dict[PageShape, str]] = {
+    "guide": "the guide's shape (content, pageable, totalElements, totalPages)",
+    "spring-dto": "Spring Data's page DTO (content, page{size, number, totalElements, totalPages}), not the guide's",
+    "hal": "HAL (_embedded, page{size, number, totalElements, totalPages}), not the guide's",
+    "content-only": "content alone, without totals: walks end at a short page and check themselves by reading twice",
+    "array": "a bare JSON array, without totals: walks end at a short page and check themselves by reading twice",
+}
 
 
 @dataclass(frozen=True)
@@ -76,7 +86,7 @@ async def diagnose(settings: Settings) -> list[Check]:
 async def _api_checks(client: FrontdoorClient, settings: Settings) -> list[Check]:
     frontdoor = settings.frontdoor_id
     try:
-        page = await client.certificates.list(frontdoor or PROBE_FRONTDOOR_ID, size=1)
+        page = await client.certificates.list(frontdoor or PROBE_FRONTDOOR_ID, size=PAGE_SIZE_ASKED)
     except Unauthorized:
         return [Check("api", False, f"{settings.api_url} answered 401: the credentials were refused")]
     except NotFound as exc:
@@ -97,7 +107,22 @@ async def _api_checks(client: FrontdoorClient, settings: Settings) -> list[Check
     answers = Check("api", True, f"{settings.api_url} answers and accepts the credentials")
     if frontdoor is None:
         return [answers, _no_frontdoor()]
-    return [answers, Check("frontdoor", True, f"{frontdoor} is visible, with {page.total_elements} certificates")]
+    counted = f"with {page.total_elements} certificates" if page.total_elements is not None else "its list has no total"
+    return [answers, Check("frontdoor", True, f"{frontdoor} is visible, {counted}"), _paging_check(page)]
+
+
+def _paging_check(page: Page[object]) -> Check:
+    """Which shape the list came in, and the largest page the API serves, as far as one answer shows it."""
+    count = len(page.items)
+    if page.size is not None and 0 < page.size < PAGE_SIZE_ASKED:
+        cap = f"pages of at most {page.size:,}"
+    elif page.total_elements is not None and 0 < count < min(page.total_elements, PAGE_SIZE_ASKED):
+        cap = f"pages of at most {count:,}"
+    elif page.size is not None and page.size >= PAGE_SIZE_ASKED:
+        cap = f"pages of {PAGE_SIZE_ASKED:,} when asked (no lower cap)"
+    else:
+        cap = f"the page-size cap not shown (a page of {count:,} for {PAGE_SIZE_ASKED:,} asked)"
+    return Check("paging", True, f"lists come in {SHAPE_WORDS[page.shape]}; {cap}", note=page.shape != "guide")
 
 
 def _wrong_base_url(exc: NotFound, settings: Settings, *, shown_frontdoor: str | None) -> str:

@@ -27,11 +27,14 @@ from frontdoor_mcp.api.http import ApiHttp
 from frontdoor_mcp.api.models import Certificate, CertificateSummary, CreatedCertificate, Deleted
 from frontdoor_mcp.api.pages import Page, read_page
 from frontdoor_mcp.api.paths import Paths
-from frontdoor_mcp.api.walk import ALL_PAGES_CONCURRENCY, ProgressCallback, Selection, fetch_each, walk_into
+from frontdoor_mcp.api.walk import ALL_PAGES_CONCURRENCY, ProgressCallback, Selection, Walked, fetch_each, walk_into
 from frontdoor_mcp.rules import WALK_MAX_ITEMS, SortOrder
 
 ALL_PAGES_SIZE: Final = 2000
 """Spring Data's default largest page: a walk asks for it and adapts to the size the API really uses."""
+NEWEST_FIRST: Final[SortOrder] = "createdAt,desc"
+"""The order a walk reads in when none is asked: what is created during the walk then lands on the first page,
+where one small read after the walk sees it (see `api.walk`)."""
 RECOVERY_WINDOW: Final = timedelta(minutes=5)
 """How far around a lost create to look for the certificate it may have made (covers modest clock skew)."""
 RECOVERY_PAGE_SIZE: Final = 50
@@ -150,9 +153,9 @@ class CertificatesApi:
         concurrency: int = ALL_PAGES_CONCURRENCY,
         max_items: int | None = None,
         on_progress: ProgressCallback | None = None,
-    ) -> tuple[list[CertificateSummary], int]:
-        """Every certificate (summaries), and the total the API reported."""
-        selection, total = await self.walk(
+    ) -> tuple[list[CertificateSummary], Walked]:
+        """Every certificate (summaries, the first `max_items` at most), and what the walk can say of itself."""
+        selection, walked = await self.walk(
             frontdoor_id,
             max_items=max_items,
             sort=sort,
@@ -160,7 +163,7 @@ class CertificatesApi:
             concurrency=concurrency,
             on_progress=on_progress,
         )
-        return selection.items, total
+        return selection.items, walked
 
     async def walk(
         self,
@@ -173,17 +176,26 @@ class CertificatesApi:
         page_size: int = ALL_PAGES_SIZE,
         concurrency: int = ALL_PAGES_CONCURRENCY,
         on_progress: ProgressCallback | None = None,
-    ) -> tuple[Selection[CertificateSummary], int]:
+    ) -> tuple[Selection[CertificateSummary], Walked]:
         """Every page of the certificates (the first `max_items` certificates at most): those that `match`
-        counted, the first `keep` of them kept (see `Selection`); and the total the API reported. Pages are
-        asked `page_size` large; the size the API really uses is read from the first."""
+        counted, the first `keep` of them kept (see `Selection`); and what the walk can say of itself (the
+        API's total, whether it is complete). Pages are asked `page_size` large; the size the API really uses
+        is read from the answers. Without `sort`, newest first."""
+        order = sort or NEWEST_FIRST
 
-        async def page(number: int) -> Page[CertificateSummary]:
-            return await self.list(frontdoor_id, page=number, size=page_size, sort=sort)
+        async def page(number: int, size: int) -> Page[CertificateSummary]:
+            return await self.list(frontdoor_id, page=number, size=size, sort=order)
 
         selection = Selection(_summary_id, match=match, keep=keep, max_read=max_items)
-        total = await walk_into(page, selection, concurrency=concurrency, on_progress=on_progress)
-        return selection, total
+        walked = await walk_into(
+            page,
+            selection,
+            size=page_size,
+            created_at=_summary_created if order == NEWEST_FIRST else None,
+            concurrency=concurrency,
+            on_progress=on_progress,
+        )
+        return selection, walked
 
     async def get_each(
         self,
@@ -230,6 +242,10 @@ class CertificatesApi:
 
 def _summary_id(summary: CertificateSummary) -> str:
     return summary.id
+
+
+def _summary_created(summary: CertificateSummary) -> datetime | None:
+    return summary.created_at
 
 
 def outcome_unknown(failure: FrontdoorError) -> bool:

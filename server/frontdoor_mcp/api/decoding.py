@@ -15,9 +15,16 @@ T = TypeVar("T")
 _UNREADABLE = (ValidationError, ValueError, TypeError, RecursionError)
 
 
+class UndocumentedShape(ValueError):
+    """An answer whose envelope fits no shape the client reads. Its message is a short trusted description
+    of what was found (names, never values), which the failure passes on."""
+
+
 def parsed(call: ApiCall, status: int, data: Any, parse: Callable[[Any], T], what: str) -> T:
     try:
         return parse(data)
+    except UndocumentedShape as exc:
+        raise UnexpectedResponse(call, status, f"a {what} in an undocumented shape ({exc})") from None
     except _UNREADABLE:
         raise UnexpectedResponse(call, status, f"a {what} in an undocumented shape") from None
 

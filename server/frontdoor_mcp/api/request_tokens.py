@@ -31,12 +31,15 @@ from frontdoor_mcp.api.http import ApiHttp
 from frontdoor_mcp.api.models import Certificate, Deleted, Name, ShortText, WireModel
 from frontdoor_mcp.api.pages import Page, read_page
 from frontdoor_mcp.api.paths import Paths
-from frontdoor_mcp.api.walk import ProgressCallback, walk_pages
+from frontdoor_mcp.api.walk import ProgressCallback, Walked, walk_pages
 from frontdoor_mcp.redaction import KNOWN_SECRETS
 from frontdoor_mcp.rules import WALK_MAX_ITEMS
 
 TokenSort = str
 RECOVERY_WINDOW: Final = timedelta(minutes=5)
+NEWEST_FIRST: Final = "createdAt,desc"
+WALK_PAGE_SIZE: Final = 2000
+"""The page size a walk of the tokens asks for (Spring Data's default largest); the API's own cap wins."""
 
 
 def _secret(value: str) -> str:
@@ -105,11 +108,22 @@ class TokensApi:
 
     async def list_all(
         self, frontdoor_id: str, *, sort: TokenSort | None = None, on_progress: ProgressCallback | None = None
-    ) -> tuple[list[RequestToken], int]:
-        async def page(number: int) -> Page[RequestToken]:
-            return await self.list(frontdoor_id, page=number, size=2000, sort=sort)
+    ) -> tuple[list[RequestToken], Walked]:
+        """Every token (the first WALK_MAX_ITEMS at most), and what the walk can say of itself. Without `sort`,
+        newest first, so the walk checks itself with one small read (see `api.walk`)."""
+        order = sort or NEWEST_FIRST
 
-        return await walk_pages(page, key=lambda item: item.id, max_items=WALK_MAX_ITEMS, on_progress=on_progress)
+        async def page(number: int, size: int) -> Page[RequestToken]:
+            return await self.list(frontdoor_id, page=number, size=size, sort=order)
+
+        return await walk_pages(
+            page,
+            key=lambda item: item.id,
+            size=WALK_PAGE_SIZE,
+            created_at=(lambda item: item.created_at) if order == NEWEST_FIRST else None,
+            max_items=WALK_MAX_ITEMS,
+            on_progress=on_progress,
+        )
 
     async def get(self, frontdoor_id: str, token_id: str) -> RequestToken:
         call = self._paths.token("GET", frontdoor_id, token_id)

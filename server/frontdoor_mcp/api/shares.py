@@ -20,9 +20,11 @@ from frontdoor_mcp.api.http import ApiHttp
 from frontdoor_mcp.api.models import Name, ShortText, WireModel
 from frontdoor_mcp.api.pages import Page, read_page
 from frontdoor_mcp.api.paths import Paths
-from frontdoor_mcp.api.walk import ProgressCallback, walk_pages
+from frontdoor_mcp.api.walk import ProgressCallback, Walked, walk_pages
 from frontdoor_mcp.rules import WALK_MAX_ITEMS
 
+WALK_PAGE_SIZE: Final = 2000
+"""The page size a walk of the shares asks for (Spring Data's default largest); the API's own cap wins."""
 _SUBJECT_SEPARATORS: Final = re.compile(r"[;\n]")
 _LIST_SEPARATORS: Final = re.compile(r"[;,\n]")
 
@@ -125,11 +127,16 @@ class SharesApi:
 
     async def list_all(
         self, frontdoor_id: str, *, env_zid: str | None = None, on_progress: ProgressCallback | None = None
-    ) -> tuple[list[Share], int]:
-        async def page(number: int) -> Page[Share]:
-            return await self.list(frontdoor_id, page=number, size=2000, env_zid=env_zid)
+    ) -> tuple[list[Share], Walked]:
+        """Every share (the first WALK_MAX_ITEMS at most), and what the walk can say of itself. The shares guide
+        documents no sort, so none is asked: past one page, the walk checks itself by reading the pages twice."""
 
-        return await walk_pages(page, key=lambda item: item.id, max_items=WALK_MAX_ITEMS, on_progress=on_progress)
+        async def page(number: int, size: int) -> Page[Share]:
+            return await self.list(frontdoor_id, page=number, size=size, env_zid=env_zid)
+
+        return await walk_pages(
+            page, key=lambda item: item.id, size=WALK_PAGE_SIZE, max_items=WALK_MAX_ITEMS, on_progress=on_progress
+        )
 
     async def get(self, frontdoor_id: str, share_id: str) -> Share:
         call = self._paths.share("GET", frontdoor_id, share_id)

@@ -78,6 +78,7 @@ def _service_routes(config: SandboxConfig) -> list[Route]:
             methods=["GET", "DELETE"],
         ),
         Route("/_sandbox/connections", control.list_connections, methods=["GET"]),
+        Route("/_sandbox/paging", by_method(GET=control.get_paging, PUT=control.set_paging), methods=["GET", "PUT"]),
     ]
 
 

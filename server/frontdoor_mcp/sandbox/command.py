@@ -23,6 +23,7 @@ import platformdirs
 from frontdoor_mcp import __version__
 from frontdoor_mcp.sandbox.lifecycle import PortInUse, RunningSandbox, start_sandbox
 from frontdoor_mcp.sandbox.options import add_sandbox_arguments
+from frontdoor_mcp.sandbox.paging import DEFAULT_MAX_PAGE_SIZE, DEFAULT_SHAPE, PagingShape
 from frontdoor_mcp.sandbox.shares.ingress import IngressPorts
 from frontdoor_mcp.sandbox.storage.store import MCP_SERVER_SCOPES
 
@@ -51,6 +52,8 @@ def run_sandbox_command(args: argparse.Namespace) -> int:
         admin_token=args.sandbox_admin_token,
         share_provisioning_s=args.sandbox_share_provisioning_s,
         ingress_ports=args.sandbox_ingress_ports,
+        paging=args.sandbox_paging,
+        max_page_size=args.sandbox_max_page_size,
     )
 
 
@@ -67,6 +70,8 @@ def serve_forever(
     admin_token: str | None = None,
     share_provisioning_s: float = 2.0,
     ingress_ports: IngressPorts = "fixed",
+    paging: PagingShape = DEFAULT_SHAPE,
+    max_page_size: int = DEFAULT_MAX_PAGE_SIZE,
 ) -> int:
     """Run the sandbox in the foreground until SIGINT/SIGTERM (call from the main thread). Returns 0, or 1
     (cannot start) or 2 (not a sandbox database) after a one-line message on stderr.
@@ -90,6 +95,8 @@ def serve_forever(
             standalone=True,
             share_provisioning_s=share_provisioning_s,
             ingress_ports=ingress_ports,
+            paging=paging,
+            max_page_size=max_page_size,
         )
     except PortInUse as exc:
         kept = f", kept with {path}," if exc.kept else ""

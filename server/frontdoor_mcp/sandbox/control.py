@@ -1,5 +1,6 @@
 """The sandbox's own endpoints: its OpenAPI document, and the `/_sandbox` control plane (faults, the request log,
-the shares' connection log) that tests drive over HTTP, guarded by the X-Sandbox-Admin header."""
+the paging of lists, the shares' connection log) that tests drive over HTTP, guarded by the X-Sandbox-Admin
+header."""
 
 from __future__ import annotations
 
@@ -63,3 +64,17 @@ class ControlRoutes:
         plane = self.config.data_plane
         records = [record.to_json() for record in plane.log] if plane is not None else []
         return json_response(200, {"connections": records})
+
+    async def get_paging(self, request: Request) -> Response:
+        self._admin(request)
+        return json_response(200, self.config.paging.current.to_json())
+
+    async def set_paging(self, request: Request) -> Response:
+        """`{"shape": "guide|spring-dto|hal|content-only|array", "max_page_size": N}`, either or both."""
+        self._admin(request)
+        body = await read_json(request)
+        try:
+            paging = self.config.paging.update_from_json(body)
+        except ValueError as exc:
+            raise bad_request(str(exc)) from None
+        return json_response(200, paging.to_json())

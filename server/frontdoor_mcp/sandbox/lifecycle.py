@@ -26,6 +26,7 @@ from frontdoor_mcp.sandbox.ca import SigningCA
 from frontdoor_mcp.sandbox.faults.controller import FaultController
 from frontdoor_mcp.sandbox.faults.middleware import ConnectionRegistry
 from frontdoor_mcp.sandbox.oauth.signing_key import SigningKey
+from frontdoor_mcp.sandbox.paging import DEFAULT_MAX_PAGE_SIZE, DEFAULT_SHAPE, Paging, PagingControl, PagingShape
 from frontdoor_mcp.sandbox.shares.ingress import DataPlane, IngressPorts
 from frontdoor_mcp.sandbox.storage.rows import ShareRow
 from frontdoor_mcp.sandbox.storage.store import DEFAULT_SCOPES, MCP_SERVER_SCOPES, Store
@@ -63,6 +64,8 @@ class RunningSandbox(Scene):
     mcp_client_id: str
     """An OAuth client for frontdoor-mcp's HTTP server in issuer mode: granted `MCP_SERVER_SCOPES`."""
     mcp_client_secret: str = field(repr=False)
+    paging: PagingControl
+    """The shape list answers take and the largest page served; `paging.set(...)` changes them at once."""
     ca_certificate_pem: str = field(repr=False)  # the signing CA, for clients that verify what it signs
     db_path: str | None
     data_plane: DataPlane
@@ -244,6 +247,8 @@ def start_sandbox(
     standalone: bool = False,
     share_provisioning_s: float = 2.0,
     ingress_ports: IngressPorts = "ephemeral",
+    paging: PagingShape = DEFAULT_SHAPE,
+    max_page_size: int = DEFAULT_MAX_PAGE_SIZE,
 ) -> RunningSandbox:
     """Serve the sandbox in a daemon thread; returns once it accepts connections. `db_path=None`: in memory.
 
@@ -258,12 +263,15 @@ def start_sandbox(
     `ingress_ports`: where TCP shares listen: "fixed", on their `ingressPort` (2100-2199; a port taken on this
     machine makes the create a 409), or "ephemeral", on free ports their bodies name as `ingressAddress`
     (the default here: tests and several sandboxes on one machine never collide; the commands choose "fixed").
+    `paging` and `max_page_size`: the shape list answers take and the largest page served (`sandbox.paging`);
+    `RunningSandbox.paging` and `PUT /_sandbox/paging` change them while it runs.
     """
     if token_ttl < 1:
         raise ValueError("token_ttl must be at least 1 second")
     if share_provisioning_s < 0:
         raise ValueError("share_provisioning_s must not be negative")
     now = time.time if clock is None else clock
+    paging_control = PagingControl(Paging(paging, max_page_size))  # a bad choice fails here, before any start
     store = Store(db_path if db_path is not None else ":memory:", clock=now)
     sock: socket.socket | None = None
     serving_files: tempfile.TemporaryDirectory[str] | None = None
@@ -287,6 +295,7 @@ def start_sandbox(
             clock=now,
             share_provisioning_s=share_provisioning_s,
             data_plane=data_plane,
+            paging=paging_control,
         )
         server = ServerThread(build_app(config), sock, connections, log_level=log_level, standalone=standalone)
         server.start()
@@ -318,6 +327,7 @@ def start_sandbox(
         faults=faults,
         mcp_client_id=identity.mcp_client_id,
         mcp_client_secret=identity.mcp_client_secret,
+        paging=paging_control,
         ca_certificate_pem=ca_pem,
         db_path=None if db_path is None else str(db_path),
         data_plane=data_plane,

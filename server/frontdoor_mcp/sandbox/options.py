@@ -7,6 +7,8 @@ from __future__ import annotations
 import argparse
 import os
 
+from frontdoor_mcp.sandbox.paging import DEFAULT_MAX_PAGE_SIZE, DEFAULT_SHAPE, LARGEST_MAX_PAGE_SIZE, PAGING_SHAPES
+
 
 def _port(text: str) -> int:
     try:
@@ -36,6 +38,16 @@ def _delay(text: str) -> float:
     if not 0 <= seconds <= 86400:
         raise argparse.ArgumentTypeError("must be between 0 and 86400 seconds")
     return seconds
+
+
+def _page_size(text: str) -> int:
+    try:
+        size = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= size <= LARGEST_MAX_PAGE_SIZE:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {LARGEST_MAX_PAGE_SIZE}")
+    return size
 
 
 def add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
@@ -117,6 +129,23 @@ def add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
         default="fixed",
         help="TCP shares listen on free ports their bodies name as ingressAddress, instead of on their "
         "ingressPort (2100-2199): for tests, or several sandboxes on one machine",
+    )
+    parser.add_argument(
+        "--paging",
+        dest="sandbox_paging",
+        choices=PAGING_SHAPES,
+        default=DEFAULT_SHAPE,
+        help="the shape of list answers to application/json: the guide's (default), Spring Data's page DTO, HAL, "
+        "content alone, or a bare array; variants to test clients with, not API fact (PUT /_sandbox/paging "
+        "changes it while running)",
+    )
+    parser.add_argument(
+        "--max-page-size",
+        dest="sandbox_max_page_size",
+        type=_page_size,
+        default=DEFAULT_MAX_PAGE_SIZE,
+        metavar="N",
+        help=f"the largest page a list serves; a larger size asked is cut to it (default: {DEFAULT_MAX_PAGE_SIZE})",
     )
     parser.add_argument(
         "--admin-token",

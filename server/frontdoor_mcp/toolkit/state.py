@@ -68,7 +68,7 @@ class AppState:
 class Reporter(Protocol):
     """Where an operation says how far it got, and what the user should know as it happens."""
 
-    async def progress(self, done: int, total: int, message: str) -> None: ...
+    async def progress(self, done: int, total: int | None, message: str) -> None: ...
 
     async def log(self, level: LogLevel, message: str) -> None: ...
 
@@ -76,7 +76,7 @@ class Reporter(Protocol):
 class SilentReporter:
     """For callers that want neither (tests of operations, internal calls)."""
 
-    async def progress(self, done: int, total: int, message: str) -> None:
+    async def progress(self, done: int, total: int | None, message: str) -> None:
         return None
 
     async def log(self, level: LogLevel, message: str) -> None:
@@ -104,16 +104,23 @@ class ProgressPacing:
         self._sent_at: float | None = None
         self._final_sent = False
 
-    def due(self, done: int, total: int) -> bool:
+    def due(self, done: int, total: int | None) -> bool:
+        if total is None:  # a list that gives no total: no share of the work is known, so time alone paces
+            return self._after_interval(done)
         if done >= total:
             due = not self._final_sent
             self._final_sent = True
             return due
+        if (done - self._sent_done) * PROGRESS_STEPS < total:
+            return False  # in whole numbers: no rounding lets two notifications through within 1%
+        return self._after_interval(done)
+
+    def _after_interval(self, done: int) -> bool:
         now = self._clock()
         if self._sent_at is None:
-            self._sent_at = now - PROGRESS_INTERVAL_S  # the first report may go at once, if it is 1% of the work
-        if (done - self._sent_done) * PROGRESS_STEPS < total or now - self._sent_at < PROGRESS_INTERVAL_S:
-            return False  # in whole numbers: no rounding lets two notifications through within 1%
+            self._sent_at = now - PROGRESS_INTERVAL_S  # the first report may go at once
+        if now - self._sent_at < PROGRESS_INTERVAL_S:
+            return False
         self._sent_done, self._sent_at = done, now
         return True
 
@@ -125,7 +132,7 @@ class ContextReporter:
         self._ctx = ctx
         self._pacing = ProgressPacing(clock)
 
-    async def progress(self, done: int, total: int, message: str) -> None:
+    async def progress(self, done: int, total: int | None, message: str) -> None:
         if self._pacing.due(done, total):
             await self._ctx.report_progress(done, total, message)
 

@@ -33,11 +33,19 @@ class CertificateList(BaseModel):
     all_pages: bool = Field(description="True when every page was read (all_pages, or a narrowing).")
     page: int | None = Field(description="The page returned (from 0); null when every page was read.")
     next_page: int | None = Field(description="The page to ask for next; null when this was the last.")
-    total_elements: int = Field(description="How many certificates the frontdoor has, by the API's count.")
+    total_elements: int | None = Field(
+        description="How many certificates the frontdoor has, by the API's count; null when its pages report none."
+    )
     total_pages: int | None = Field(description="How many pages of the size asked; null when every page was read.")
     matching: int = Field(description="How many of those read match the narrowing (all of them without one).")
     truncated: bool = Field(description="True when fewer items are returned than matched (the result budget).")
     how_to_narrow: str | None = Field(default=None, description="What to do when items were left out.")
+    complete: bool | None = Field(
+        default=None,
+        description="When every page was read: true only when the walk showed it read every certificate; "
+        "null for one page.",
+    )
+    incomplete_reason: str | None = Field(default=None, description="Why the walk is not complete, when it is not.")
 
 
 class CertificateRecord(BaseModel):
@@ -57,6 +65,14 @@ class CertificateRecord(BaseModel):
     saved_to: str | None = Field(default=None, description="Where the signed certificate PEM was saved, if asked.")
     used_by_shares: list[ShareRef] | None = Field(
         default=None, description="The shares that require it; null when not looked up or the shares are unreadable."
+    )
+    used_by_shares_complete: bool | None = Field(
+        default=None,
+        description="True when every share was read (used_by_shares is then all of them); false when the shares "
+        "walk could not show it (some may be missing); null when not looked up or unreadable.",
+    )
+    used_by_shares_incomplete_reason: str | None = Field(
+        default=None, description="Why not every share could be read, when used_by_shares_complete is false."
     )
 
 
@@ -83,6 +99,12 @@ class DeleteResult(BaseModel):
     )
     used_by_shares: list[ShareRef] | None = Field(
         default=None, description="The shares that required it; null when the shares could not be read."
+    )
+    used_by_shares_complete: bool | None = Field(
+        default=None, description="True when every share was read; false when some may be missing from used_by_shares."
+    )
+    used_by_shares_incomplete_reason: str | None = Field(
+        default=None, description="Why not every share could be read, when used_by_shares_complete is false."
     )
 
 

@@ -60,7 +60,6 @@ from frontdoor_mcp.tools.share_usage import (
     ShareUsage,
     active_shares_warning,
     certificate_and_share_usage,
-    shares_in_words,
 )
 
 TOOLS: Final = ToolGroup("certificates")
@@ -86,7 +85,9 @@ async def list_client_certificates(
     page: PageArg = 0,
     size: SizeArg = 20,
     sort: SortArg = None,
-    all_pages: Annotated[bool, Field(description="Read every page (page and size are then ignored).")] = False,
+    all_pages: Annotated[
+        bool, Field(description="Read every page (newest first unless sorted; page, size ignored).")
+    ] = False,
     name_contains: Annotated[
         str | None, Field(description="Only names containing this, any case.", min_length=1, max_length=NAME_MAX_CHARS)
     ] = None,
@@ -108,26 +109,31 @@ async def list_client_certificates(
         if not (all_pages or narrowing):
             listing = await state.client.certificates.list(frontdoor, page=page, size=size, sort=sort)
             items = [item_of(summary) for summary in listing.items]
-            last = listing.page + 1 >= listing.total_pages
+            number = listing.page if listing.page is not None else page
+            total_pages = listing.total_pages
+            if total_pages is None and listing.total_elements is not None:
+                total_pages = -(-listing.total_elements // max(listing.size or size, 1))
+            # Without a total, only an empty page shows the end: a page with items may have more after it.
+            last = number + 1 >= total_pages if total_pages is not None else not items
             result = CertificateList(
                 frontdoor_id=frontdoor,
                 items=items,
                 all_pages=False,
-                page=listing.page,
-                next_page=None if last else listing.page + 1,
+                page=number,
+                next_page=None if last else number + 1,
                 total_elements=listing.total_elements,
-                total_pages=listing.total_pages,
+                total_pages=total_pages,
                 matching=len(items),
                 truncated=False,
             )
             return Answer(result, _list_text(result, narrowing))
 
-        async def progress(done: int, total: int) -> None:
-            await reporter.progress(done, total, f"read {done} of {total} pages")
+        async def progress(done: int, total: int | None) -> None:
+            await reporter.progress(done, total, f"read {done} of {total} pages" if total else f"read {done} pages")
 
         # The walk counts every certificate that matches, but keeps only as many as could ever fit in the result:
         # the rest are dropped page by page, never all held at once, never shaped or serialised.
-        selection, total = await state.client.certificates.walk(
+        selection, walked = await state.client.certificates.walk(
             frontdoor,
             match=narrowing.keeps if narrowing else None,
             keep=most_that_could_fit(CertificateItem(id="", name=""), state.result_budget),  # none is smaller
@@ -136,6 +142,8 @@ async def list_client_certificates(
             on_progress=progress,
         )
     read, matching = selection.read, selection.matched
+    # More than one walk reads: by the API's count, or, without one, a walk stopped at its most.
+    past_the_most = (walked.total or 0) > read or (walked.total is None and selection.full and not walked.complete)
     candidates = [item_of(summary) for summary in selection.items]
 
     def render(items: list[CertificateItem]) -> tuple[CertificateList, str]:
@@ -146,11 +154,13 @@ async def list_client_certificates(
             all_pages=True,
             page=None,
             next_page=None,
-            total_elements=total,
+            total_elements=walked.total,
             total_pages=None,
             matching=matching,
             truncated=cut,
-            how_to_narrow=HOW_TO_NARROW if cut or total > read else None,
+            how_to_narrow=HOW_TO_NARROW if cut or past_the_most else None,
+            complete=walked.complete,
+            incomplete_reason=walked.why_incomplete,
         )
         return result, _list_text(result, narrowing, walked=read)
 
@@ -171,8 +181,9 @@ async def get_client_certificate(
         certificate, usage = await certificate_and_share_usage(state, frontdoor, certificate_id)
     record = record_of(certificate)
     record.used_by_shares = usage.using(certificate.id)
+    record.used_by_shares_complete, record.used_by_shares_incomplete_reason = usage.complete, usage.why_incomplete
     text = record_text("Client certificate", record, with_pem=True)
-    return Answer(record, f"{text}\n{shares_in_words(record.used_by_shares, usage.unreadable)}")
+    return Answer(record, f"{text}\n{usage.in_words(certificate.id)}")
 
 
 @dataclass(frozen=True)
@@ -224,28 +235,39 @@ def _utc(moment: datetime) -> datetime:
 
 def _list_text(result: CertificateList, narrowing: Narrowing, *, walked: int | None = None) -> str:
     if result.all_pages:
-        scope = f"every page read ({walked:,} of {result.total_elements:,})" if walked is not None else "every page"
+        read, total = walked or 0, result.total_elements
+        if result.complete:
+            scope = f"every page read ({read:,} of {total:,})" if total is not None else f"every page read ({read:,})"
+        else:
+            of_total = f" of the {total:,} the API reported" if total is not None else ""
+            scope = f"incomplete: {read:,}{of_total} read"
         if narrowing:
             scope += f"; {narrowing.words()}"
         head = f"{len(result.items)} of {result.matching} matching client certificates ({scope})"
+    elif result.total_elements is None:
+        head = f"{len(result.items)} client certificates on page={result.page} (the API reports no total)"
     else:
         head = (
             f"{len(result.items)} of {result.total_elements} client certificates "
             f"(page={result.page} of {max(result.total_pages or 0, 1)} pages)"
         )
-    if not result.items:
-        return f"{head}: none. Frontdoor {result.frontdoor_id}."
-    lines = [f"{head}:"]
+    lines = [f"{head}: none. Frontdoor {result.frontdoor_id}." if not result.items else f"{head}:"]
     lines.extend(_item_line(item) for item in result.items[:LINES_IN_TEXT])
     if len(result.items) > LINES_IN_TEXT:
         lines.append(f"... and {len(result.items) - LINES_IN_TEXT} more in the structured result.")
+    if result.all_pages and not result.complete:
+        short = result.total_elements is not None and (walked or 0) < result.total_elements
+        missing = "the rest could not be read" if short else "the walk could not show it read every certificate"
+        again = (
+            " Call again to read it anew." if "changed while it was read" in (result.incomplete_reason or "") else ""
+        )
+        lines.append(f"Incomplete, as {missing}: {result.incomplete_reason}.{again}")
     if result.truncated:
         lines.append(f"Only the first {len(result.items)} fit in one result. {result.how_to_narrow}")
-    elif walked is not None and walked < result.total_elements:
-        lines.append(f"Only the first {walked:,} certificates were read (the most one walk reads).")
     if result.next_page is not None:
         lines.append(f"Next page: page={result.next_page}.")
-    lines.append("For one certificate's details: get_client_certificate with its certificate_id.")
+    if result.items:
+        lines.append("For one certificate's details: get_client_certificate with its certificate_id.")
     return "\n".join(lines)
 
 
@@ -363,10 +385,17 @@ class ChangeTarget:
     def used_by(self) -> list[ShareRef] | None:
         return self.shares.using(self.current.id) if self.shares is not None else None
 
+    def describe_shares(self, record: CertificateRecord) -> None:
+        """The shares that use it, as far as they were read, into `record`."""
+        record.used_by_shares = self.used_by
+        if self.shares is not None:
+            record.used_by_shares_complete = self.shares.complete
+            record.used_by_shares_incomplete_reason = self.shares.why_incomplete
+
     def consequences(self) -> str:
         if self.shares is None:
             return ""
-        words = shares_in_words(self.used_by, self.shares.unreadable)
+        words = self.shares.in_words(self.current.id)
         warning = active_shares_warning(self.used_by, swap=True)
         return f"{words} {warning}" if warning else words
 
@@ -507,7 +536,7 @@ async def _change(
             certificate = await state.client.certificates.put(frontdoor, certificate_id, name=name, value=new_pem)
             recovered = False
     record = record_of(certificate, warnings=target.new.warnings if target.new is not None else None)
-    record.used_by_shares = target.used_by
+    target.describe_shares(record)
     change = CertificateChange(**record.model_dump(), changed=True, confirmation=consent)
     change.recovered = recovered
     await announce_recovery(reporter, change)
@@ -518,7 +547,7 @@ async def _change(
 
 def _not_changed(target: ChangeTarget, consent: ConsentHow, tool: str) -> Answer[CertificateChange]:
     record = record_of(target.current)
-    record.used_by_shares = target.used_by
+    target.describe_shares(record)
     current = target.current
     if consent == "required":
         how = (
@@ -550,7 +579,7 @@ class DeletionTarget:
 
     def consequences(self) -> str:
         """What deleting it does, in a sentence or two: the shares named, ACTIVE ones warned about."""
-        words = shares_in_words(self.used_by, self.shares.unreadable)
+        words = self.shares.in_words(self.certificate.id)
         warning = active_shares_warning(self.used_by, swap=False)
         return f"{words} {warning}" if warning else words
 
@@ -601,6 +630,8 @@ async def delete_client_certificate(
             confirmation=via,
             recovered=True,
             used_by_shares=target.used_by,
+            used_by_shares_complete=target.shares.complete,
+            used_by_shares_incomplete_reason=target.shares.why_incomplete,
         )
         await reporter.log("warning", f"The connection dropped; {shown_id(certificate_id)} was found deleted.")
         return Answer(
@@ -619,6 +650,8 @@ async def delete_client_certificate(
         deleted_by=deleted.deleted_by,
         confirmation=via,
         used_by_shares=target.used_by,
+        used_by_shares_complete=target.shares.complete,
+        used_by_shares_incomplete_reason=target.shares.why_incomplete,
     )
     when = f" at {deleted.deleted_at:%Y-%m-%d %H:%M:%S} UTC" if deleted.deleted_at else ""
     label = f"{shown(deleted.name)} ({shown_id(deleted.id)})" if deleted.name is not None else shown_id(deleted.id)
@@ -637,6 +670,8 @@ def _not_deleted(target: DeletionTarget, consent: ConsentHow) -> DeleteResult:
             frontdoor_id=target.frontdoor_id,
             confirmation="required",
             used_by_shares=target.used_by,
+            used_by_shares_complete=target.shares.complete,
+            used_by_shares_incomplete_reason=target.shares.why_incomplete,
             how_to_confirm=(
                 f"deleting {shown(certificate.name)} ({certificate.id}) needs the user's explicit agreement. "
                 "Show the user the name and id, and if they agree call delete_client_certificate again with "
@@ -650,5 +685,7 @@ def _not_deleted(target: DeletionTarget, consent: ConsentHow) -> DeleteResult:
         frontdoor_id=target.frontdoor_id,
         confirmation="declined" if consent == "declined" else "cancelled",
         used_by_shares=target.used_by,
+        used_by_shares_complete=target.shares.complete,
+        used_by_shares_incomplete_reason=target.shares.why_incomplete,
         how_to_confirm="the user did not confirm the delete. Do not retry unless the user asks again.",
     )

@@ -9,7 +9,8 @@ from pydantic import BaseModel, Field
 
 from frontdoor_mcp.api.errors import FrontdoorError, NotFound
 from frontdoor_mcp.api.ids import InvalidIdError, validate_certificate_id
-from frontdoor_mcp.api.models import Certificate
+from frontdoor_mcp.api.models import Certificate, CertificateSummary
+from frontdoor_mcp.api.walk import Walked, run_together
 from frontdoor_mcp.pki.errors import PemError
 from frontdoor_mcp.pki.inspect import describe_certificate
 from frontdoor_mcp.rules import WALK_MAX_ITEMS
@@ -20,7 +21,7 @@ from frontdoor_mcp.toolkit.definition import ToolGroup
 from frontdoor_mcp.toolkit.failures import api_errors
 from frontdoor_mcp.toolkit.state import AppState, Reporter
 from frontdoor_mcp.tools.arguments import FrontdoorIdArg
-from frontdoor_mcp.tools.share_usage import ShareRef, read_share_usage
+from frontdoor_mcp.tools.share_usage import ShareRef, ShareUsage, read_share_usage
 
 TOOLS: Final = ToolGroup("certificates")
 
@@ -42,7 +43,11 @@ class ExpiryReport(BaseModel):
     frontdoor_id: str
     within_days: int
     checked: int = Field(description="How many certificates were read and examined.")
-    total_elements: int = Field(description="How many certificates the frontdoor has, by the API's count.")
+    total_elements: int | None = Field(
+        description="How many certificates the frontdoor has, by the API's count; null when its pages report none."
+    )
+    complete: bool = Field(description="True only when the walk showed it read every certificate of the list.")
+    incomplete_reason: str | None = Field(default=None, description="Why the audit is not complete, when not.")
     expired_count: int = Field(description="How many of those examined have expired.")
     expiring_count: int = Field(description="How many expire within the window (not yet expired).")
     undecodable_count: int = Field(description="How many have a PEM that cannot be read.")
@@ -51,6 +56,9 @@ class ExpiryReport(BaseModel):
     details_truncated: bool = Field(description="True when not every certificate counted is listed (the budget).")
     walk_truncated: bool = Field(description=f"True when the frontdoor has over {WALK_MAX_ITEMS:,} certificates.")
     shares_unreadable: str | None = Field(default=None, description="Why the shares could not be read, if not.")
+    shares_incomplete_reason: str | None = Field(
+        default=None, description="Why not every share could be read (used_by_shares may then miss some), if so."
+    )
 
 
 # The tool -----------------------------------------------------------------------------------------------
@@ -71,9 +79,18 @@ async def find_expiring_client_certificates(
     Next: rotate the urgent ones (the rotate-client-certificate prompt walks through it)."""
     frontdoor = state.frontdoor(frontdoor_id)
     now = datetime.now(UTC)
+    listed: list[tuple[list[CertificateSummary], Walked]] = []
+    shared: list[ShareUsage] = []
+
+    async def certificates() -> None:
+        listed.append(await state.client.certificates.list_all(frontdoor, max_items=WALK_MAX_ITEMS))
+
+    async def shares() -> None:
+        shared.append(await read_share_usage(state, frontdoor))  # one walk of the shares for the whole audit
+
     with api_errors(state):
-        items, total = await state.client.certificates.list_all(frontdoor, max_items=WALK_MAX_ITEMS)
-    usage = await read_share_usage(state, frontdoor)  # one walk of the shares for the whole audit
+        await run_together(certificates, shares)  # the two walks at once: neither waits for the other's check
+    (items, walked), usage = listed[0], shared[0]
     names = {item.id: item.name for item in items}
     found: list[ExpiringCertificate] = []
     undecodable: list[ExpiringCertificate] = []
@@ -132,13 +149,17 @@ async def find_expiring_client_certificates(
             frontdoor_id=frontdoor,
             within_days=within_days,
             checked=len(items),
-            total_elements=total,
+            total_elements=walked.total,
+            complete=walked.complete,
+            incomplete_reason=walked.why_incomplete,
             **counted,
             expiring=[entry for entry in shown if entry.decode_error is None],
             undecodable=[entry for entry in shown if entry.decode_error is not None],
             details_truncated=len(shown) < len(ranked),
-            walk_truncated=total > len(items),
+            walk_truncated=(walked.total or 0) > len(items)
+            or (walked.total is None and len(items) >= WALK_MAX_ITEMS and not walked.complete),
             shares_unreadable=usage.unreadable,
+            shares_incomplete_reason=usage.why_incomplete,
         )
         return report, _report_text(report)
 
@@ -147,13 +168,28 @@ async def find_expiring_client_certificates(
     return Answer(report, text)
 
 
+def _again(reason: str | None) -> str:
+    """Advice for an audit the list changed under: another may find it still."""
+    return " Call again to audit anew." if reason is not None and "changed while it was read" in reason else ""
+
+
 def _report_text(report: ExpiryReport) -> str:
-    lines = [
-        f"Of {report.checked:,} certificates examined, {report.expired_count} have expired and "
-        f"{report.expiring_count} expire within {report.within_days} days."
-    ]
-    if report.walk_truncated:
-        lines.append(f"Only the first {report.checked:,} of {report.total_elements:,} certificates were examined.")
+    found = f"{report.expired_count} have expired and {report.expiring_count} expire within {report.within_days} days"
+    if report.complete:
+        lines = [f"Of {report.checked:,} certificates examined, {found}."]
+    else:
+        # Never "none expire" over a set the walk could not show whole: what was found is said of what was read.
+        total = report.total_elements
+        if total is not None and report.checked < total:
+            scope = (
+                f"Audited {report.checked:,} of the {total:,} certificates the API reported; the rest could not be read"
+            )
+        else:
+            scope = f"Audited {report.checked:,} certificates, but the walk could not show it read every one"
+        lines = [
+            f"Incomplete audit. {scope}: {report.incomplete_reason}.",
+            f"Of those examined, {found}; certificates not examined may expire too.{_again(report.incomplete_reason)}",
+        ]
     for entry in report.expiring[:LINES_IN_TEXT]:
         state_word = "expired" if entry.expired else "expires"
         shares = entry.used_by_shares or []
@@ -170,6 +206,8 @@ def _report_text(report: ExpiryReport) -> str:
         )
     if report.shares_unreadable:
         lines.append(f"Which shares use them is unknown: {report.shares_unreadable}")
+    elif report.shares_incomplete_reason:
+        lines.append(f"Not every share could be read: {report.shares_incomplete_reason}. Other shares may use them.")
     if report.undecodable_count:
         lines.append(f"{report.undecodable_count} certificates could not be decoded (see undecodable).")
     if report.expiring:

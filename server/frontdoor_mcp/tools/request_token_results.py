@@ -44,8 +44,12 @@ class TokenList(BaseModel):
     all_pages: bool
     page: int | None
     next_page: int | None
-    total_elements: int
+    total_elements: int | None = Field(description="The API's count of tokens; null when its pages report none.")
     truncated: bool = Field(description="True when fewer items are returned than exist (the result budget).")
+    complete: bool | None = Field(
+        default=None, description="With all_pages: true only when the walk showed it read every token."
+    )
+    incomplete_reason: str | None = Field(default=None, description="Why the walk is not complete, when it is not.")
 
 
 class TokenChange(BaseModel):

@@ -159,18 +159,28 @@ async def list_certificate_request_tokens(
     say how long ago), redemption when the API shows it. Token strings are masked."""
     frontdoor = state.frontdoor(frontdoor_id)
     now = datetime.now(UTC)
+    complete: bool | None = None
+    why_incomplete: str | None = None
     with api_errors(state):
         if all_pages:
 
-            async def progress(done: int, total: int) -> None:
-                await reporter.progress(done, total, f"read {done} of {total} pages")
+            async def progress(done: int, total: int | None) -> None:
+                pages = f"{done} of {total}" if total else f"{done}"
+                await reporter.progress(done, total, f"read {pages} pages")
 
-            tokens, total = await state.client.tokens.list_all(frontdoor, sort=sort, on_progress=progress)
+            tokens, walked = await state.client.tokens.list_all(frontdoor, sort=sort, on_progress=progress)
             number, next_page = None, None
+            total, complete, why_incomplete = walked.total, walked.complete, walked.why_incomplete
         else:
             listing = await state.client.tokens.list(frontdoor, page=page, size=size, sort=sort)
-            tokens, total, number = list(listing.items), listing.total_elements, listing.page
-            next_page = number + 1 if number + 1 < listing.total_pages else None
+            tokens, total = list(listing.items), listing.total_elements
+            number = listing.page if listing.page is not None else page
+            total_pages = listing.total_pages
+            if total_pages is None and total is not None:
+                total_pages = -(-total // max(listing.size or size, 1))
+            # Without a total, only an empty page shows the end: a page with items may have more after it.
+            last = number + 1 >= total_pages if total_pages is not None else not tokens
+            next_page = None if last else number + 1
     items = [item_of_token(token, now) for token in tokens]
 
     def render(shown_items: list[TokenItem]) -> tuple[TokenList, str]:
@@ -182,6 +192,8 @@ async def list_certificate_request_tokens(
             next_page=next_page,
             total_elements=total,
             truncated=len(shown_items) < len(items),
+            complete=complete,
+            incomplete_reason=why_incomplete,
         )
         return result, _list_text(result, now)
 
@@ -312,14 +324,23 @@ def _status(item: TokenItem, now: datetime) -> str:
 
 def _list_text(result: TokenList, now: datetime) -> str:
     scope = "every page" if result.all_pages else f"page={result.page}"
-    head = f"{len(result.items)} of {result.total_elements} certificate request tokens ({scope})"
+    of_total = f" of {result.total_elements}" if result.total_elements is not None else ""
+    no_total = "" if result.total_elements is not None else "; the API reports no total"
+    head = f"{len(result.items)}{of_total} certificate request tokens ({scope}{no_total})"
+    incomplete = (
+        f"Not every token could be read: {result.incomplete_reason}. The list may miss some; call again to read it "
+        "anew."
+    )
     if not result.items:
-        return f"{head}: none. Frontdoor {result.frontdoor_id}."
+        none = f"{head}: none. Frontdoor {result.frontdoor_id}."
+        return f"{none} {incomplete}" if result.complete is False else none
     lines = [f"{head}:"]
     lines.extend(
         f"- {shown(item.name)} token_id={item.id}, {item.token_masked or 'string not shown'}: {_status(item, now)}"
         for item in result.items[:LINES_IN_TEXT]
     )
+    if result.complete is False:
+        lines.append(incomplete)
     if result.truncated:
         lines.append("Only the first ones fit in one result: read page by page with page and size.")
     if result.next_page is not None:

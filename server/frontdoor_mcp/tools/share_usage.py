@@ -31,24 +31,36 @@ class ShareRef(BaseModel):
 
 @dataclass(frozen=True)
 class ShareUsage:
-    """The frontdoor's shares as read in this call, or why they could not be read."""
+    """The frontdoor's shares as read in this call, or why they could not be read; and, when read, whether the
+    walk showed it read every one (`why_incomplete` says why not: the shares found are then not all)."""
 
     shares: tuple[Share, ...] | None
     unreadable: str | None = None
+    why_incomplete: str | None = None
+
+    @property
+    def complete(self) -> bool | None:
+        """True when every share was read; False when some may be missing; None when none could be read."""
+        return None if self.shares is None else self.why_incomplete is None
 
     def using(self, certificate_id: str) -> list[ShareRef] | None:
-        """The shares that name this certificate; None when the shares could not be read."""
+        """The shares read that name this certificate (not all of them when the walk was incomplete); None
+        when the shares could not be read."""
         if self.shares is None:
             return None
         return [ref_of(share) for share in self.shares if share.client_certificate_id == certificate_id]
 
+    def in_words(self, certificate_id: str) -> str:
+        """A sentence naming the shares that use the certificate, as far as they are known."""
+        return shares_in_words(self.using(certificate_id), self.unreadable, self.why_incomplete)
+
 
 async def read_share_usage(state: AppState, frontdoor_id: str) -> ShareUsage:
     try:
-        shares, _ = await state.client.shares.list_all(frontdoor_id)
+        shares, walked = await state.client.shares.list_all(frontdoor_id)
     except FrontdoorError as exc:
         return ShareUsage(None, describe_failure(exc, state))
-    return ShareUsage(tuple(shares))
+    return ShareUsage(tuple(shares), why_incomplete=walked.why_incomplete)
 
 
 async def certificate_and_share_usage(
@@ -73,17 +85,26 @@ def ref_of(share: Share) -> ShareRef:
     return ShareRef(id=share.id, name=share.name, state=share.state)
 
 
-def shares_in_words(refs: list[ShareRef] | None, unreadable: str | None = None) -> str:
-    """A sentence naming the shares that use a certificate, or saying it is unknown."""
+def shares_in_words(refs: list[ShareRef] | None, unreadable: str | None = None, incomplete: str | None = None) -> str:
+    """A sentence naming the shares that use a certificate, or saying it is unknown. `incomplete`: why the walk
+    of the shares could not show it read every one; then "no share uses it" is never said."""
     if refs is None:
         return f"Which shares use it is unknown: the shares could not be read ({unreadable or 'no reason given'})."
     if not refs:
+        if incomplete is not None:
+            return (
+                f"No share read uses it, but not every share could be read: {incomplete}. "
+                "Whether another does is unknown."
+            )
         return "No share uses it."
     named = ", ".join(
         f"{shown(ref.name)} ({shown_id(ref.id)}, {ref.state or 'state unknown'})" for ref in refs[:SHARES_IN_WORDS]
     )
     more = f" and {len(refs) - SHARES_IN_WORDS} more" if len(refs) > SHARES_IN_WORDS else ""
-    return f"Used by {len(refs)} share{'s' if len(refs) != 1 else ''}: {named}{more}."
+    found = f"Used by {len(refs)} share{'s' if len(refs) != 1 else ''}: {named}{more}."
+    if incomplete is not None:
+        found += f" Not every share could be read: {incomplete}. Others may use it too."
+    return found
 
 
 def active_shares_warning(refs: list[ShareRef] | None, *, swap: bool) -> str | None:

@@ -51,9 +51,13 @@ class ShareList(BaseModel):
     frontdoor_id: str
     items: list[ShareItem]
     all_pages: bool
-    total_elements: int
+    total_elements: int | None = Field(description="The API's count of shares; null when its pages report none.")
     matching: int
     truncated: bool
+    complete: bool | None = Field(
+        default=None, description="When every page was read: true only when the walk showed it read every share."
+    )
+    incomplete_reason: str | None = Field(default=None, description="Why the walk is not complete, when it is not.")
 
 
 class ReferencedCertificate(BaseModel):
@@ -150,13 +154,17 @@ async def list_shares(
     certificate. uses_certificate_id finds the shares a certificate change would affect."""
     frontdoor = state.frontdoor(frontdoor_id)
     walk = all_pages or uses_certificate_id is not None
+    complete: bool | None = None
+    why_incomplete: str | None = None
     with api_errors(state):
         if walk:
 
-            async def progress(done: int, total: int) -> None:
-                await reporter.progress(done, total, f"read {done} of {total} pages")
+            async def progress(done: int, total: int | None) -> None:
+                pages = f"{done} of {total}" if total else f"{done}"
+                await reporter.progress(done, total, f"read {pages} pages")
 
-            shares, total = await state.client.shares.list_all(frontdoor, env_zid=env_zid, on_progress=progress)
+            shares, walked = await state.client.shares.list_all(frontdoor, env_zid=env_zid, on_progress=progress)
+            total, complete, why_incomplete = walked.total, walked.complete, walked.why_incomplete
         else:
             listing = await state.client.shares.list(frontdoor, page=page, size=size, env_zid=env_zid)
             shares, total = list(listing.items), listing.total_elements
@@ -174,6 +182,8 @@ async def list_shares(
             total_elements=total,
             matching=len(matching),
             truncated=len(items) < len(matching),
+            complete=complete,
+            incomplete_reason=why_incomplete,
         )
         return result, _list_text(result, uses_certificate_id)
 
@@ -340,14 +350,21 @@ def _entries_in_words(values: Filter) -> str:
 
 def _list_text(result: ShareList, uses: str | None) -> str:
     which = f" using certificate_id={uses}" if uses else ""
-    head = f"{len(result.items)} of {result.matching} shares{which} ({result.total_elements} in all)"
+    in_all = f"{result.total_elements} in all" if result.total_elements is not None else "the API reports no total"
+    head = f"{len(result.items)} of {result.matching} shares{which} ({in_all})"
+    incomplete = (
+        f"Not every share could be read: {result.incomplete_reason}. The list may miss some; call again to read it "
+        "anew."
+    )
     if not result.items:
-        return f"{head}: none."
+        return f"{head}: none read. {incomplete}" if result.complete is False else f"{head}: none."
     lines = [f"{head}:"]
     for item in result.items[:LINES_IN_TEXT]:
         mtls = f"mTLS by certificate_id={item.client_certificate_id}" if item.requires_mtls else "no mTLS"
         port = f", port {item.ingress_port}" if item.ingress_port else ""
         lines.append(f"- {shown(item.name)} share_id={shown_id(item.id)}: {item.type}, {item.state}{port}, {mtls}")
+    if result.complete is False:
+        lines.append(incomplete)
     if result.truncated:
         lines.append("Only the first ones fit in one result: narrow with uses_certificate_id or env_zid.")
     lines.append("For one share's mTLS settings: get_share with its share_id.")

@@ -7,14 +7,16 @@ also creates a certificate, is in `request_tokens.routes`.
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import NoReturn
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from frontdoor_mcp.sandbox.ca import CertificateRequest, certificate_pem
+from frontdoor_mcp.sandbox.ca import CertificateRequest, certificate_pem, sample_certificate_pem
 from frontdoor_mcp.sandbox.certificates.store import CERTIFICATE_ORDER_SQL
+from frontdoor_mcp.sandbox.faults.controller import Fault
 from frontdoor_mcp.sandbox.storage.rows import CertificateRow
 from frontdoor_mcp.sandbox.web.endpoint import Gate
 from frontdoor_mcp.sandbox.web.responses import (
@@ -31,7 +33,6 @@ from frontdoor_mcp.sandbox.web.validation import (
     CertificateInput,
     certificate_input,
     checked_value,
-    page_request,
     sort_orders,
 )
 
@@ -67,10 +68,21 @@ class CertificateRoutes(Gate):
 
     async def list_page(self, request: Request) -> Response:
         call = await self.admit(request)
-        page, size = page_request(request.query_params.get("page"), request.query_params.get("size"))
+        paging, page, size = self.list_paging(request)
         # Spring Data checks sort properties when it builds the query, i.e. after the access check.
         orders = sort_orders(request.query_params.getlist("sort"), CERTIFICATE_ORDER_SQL, "ClientCertificate")
         collection_url = certificates_url(request, call.frontdoor_id)
+
+        def churn(fault: Fault) -> None:
+            doomed, _ = self.store.list_certificates(call.frontdoor_id, orders, 0, fault.deletes)
+            for row in doomed:
+                self.store.delete_certificate(call.frontdoor_id, row.id, call.principal.username)
+            now = datetime.fromtimestamp(self.config.clock(), UTC)
+            for _ in range(fault.creates):
+                value = sample_certificate_pem(self.config.ca, "churn.sandbox", now)
+                self.store.insert_certificate(call.frontdoor_id, f"churn-{uuid.uuid4().hex[:12]}", value, "churn")
+
+        await self.churned(request, page, churn)
 
         def rendered_page() -> Response:
             items, total = self.store.list_certificate_summaries(call.frontdoor_id, orders, page * size, size)
@@ -83,6 +95,7 @@ class CertificateRoutes(Gate):
                 orders=orders,
                 collection_url=collection_url,
                 hal_key=HAL_COLLECTION,
+                shape=paging.shape,
             )
 
         return await self.page_in_worker(rendered_page)

@@ -2,8 +2,10 @@
 
 Tests use it to put a client through what a real gateway does to it: slowness, 429/5xx with
 Retry-After, a rate limit, connections dropped before or after the write, bodies that are not JSON or are
-cut short, HTML error pages, and a skewed clock. Faults are matched by method and path, applied to a given number
-of requests, and never to the `/_sandbox` control endpoints (which must keep working to clear them).
+cut short, HTML error pages, and a skewed clock; and through what other users do to a list while it is walked
+(`churn`: items created and deleted just before a page is read). Faults are matched by method and path,
+applied to a given number of requests, and never to the `/_sandbox` control endpoints (which must keep
+working to clear them).
 
 This module is the model (`Fault`, `RequestRecord`) and the thread-safe `FaultController` holding them;
 `faults.middleware` applies the faults to the HTTP traffic and writes the log.
@@ -30,6 +32,7 @@ FaultKind = Literal[
     "html_error",
     "clock_offset",
     "rate_limit",
+    "churn",
 ]
 FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
 _MODIFIERS: frozenset[FaultKind] = frozenset({"latency", "clock_offset"})
@@ -44,7 +47,12 @@ class Fault:
     `rate_limit` admits the matching requests through a token bucket (`rate_per_s`, `burst` at once; burst
     defaults to the whole requests per second, at least 1) and answers 429 past it, with Retry-After the
     whole seconds until a request would be admitted. Its `times` counts the requests it refuses, so a rate
-    limit meant to last is given `times=None`."""
+    limit meant to last is given `times=None`.
+
+    `churn` bites only list requests (GET of a collection) asking for page `from_page` or later: just before
+    the page is read, the first `deletes` items in the order the request lists them are deleted and `creates`
+    new ones created, as another user would while a client walks the list. Its `times` counts the pages it
+    bit; it combines with any other fault."""
 
     kind: FaultKind
     method: str | None = None
@@ -56,6 +64,9 @@ class Fault:
     clock_offset_s: float = 0.0
     rate_per_s: float = 0.0
     burst: int | None = None
+    creates: int = 1
+    deletes: int = 1
+    from_page: int = 1
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -72,6 +83,10 @@ class Fault:
             raise ValueError("rate_per_s must be a number above 0 (requests per second) for rate_limit")
         if self.burst is not None and self.burst < 1:
             raise ValueError("burst must be at least 1, or None for the rate's whole requests per second")
+        if not (0 <= self.creates <= 1000 and 0 <= self.deletes <= 1000):
+            raise ValueError("creates and deletes must be between 0 and 1000")
+        if self.from_page < 0:
+            raise ValueError("from_page must not be negative")
 
     @property
     def bucket_size(self) -> int:
@@ -107,6 +122,9 @@ class Fault:
             clock_offset_s=_num(obj, "clock_offset_s", 0.0),
             rate_per_s=_num(obj, "rate_per_s", 0.0),
             burst=_opt_int(obj, "burst", None),
+            creates=_int(obj, "creates", 1),
+            deletes=_int(obj, "deletes", 1),
+            from_page=_int(obj, "from_page", 1),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -234,6 +252,8 @@ class FaultController:
         with self._lock:
             for active in self._active:
                 fault = active.fault
+                if fault.kind == "churn":
+                    continue  # taken by the list handlers (`take_churn`), which alone can apply it
                 slot = fault.kind if fault.kind in _MODIFIERS else "outcome"
                 if slot in chosen or not fault.matches(method, path):
                     continue
@@ -249,3 +269,16 @@ class FaultController:
             self._active = [a for a in self._active if a.fault.times is None or a.fault.times > 0]
         plan = {slot: fault for slot, (_, fault) in chosen.items()}
         return FaultPlan(latency=plan.get("latency"), clock=plan.get("clock_offset"), outcome=plan.get("outcome"))
+
+    def take_churn(self, method: str, path: str, page: int) -> Fault | None:
+        """The first `churn` fault matching a list request for `page` (a copy), one of its `times` used up."""
+        with self._lock:
+            for active in self._active:
+                fault = active.fault
+                if fault.kind == "churn" and page >= fault.from_page and fault.matches(method, path):
+                    taken = replace(fault)  # a copy, before `times` is used up (a fault of 0 times is invalid)
+                    if fault.times is not None:
+                        fault.times -= 1
+                    self._active = [a for a in self._active if a.fault.times is None or a.fault.times > 0]
+                    return taken
+        return None

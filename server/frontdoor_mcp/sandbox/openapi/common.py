@@ -54,6 +54,8 @@ def page_schemas(prefix: str, item: str, hal_key: str) -> dict[str, Doc]:
     return {
         f"{prefix}Page": {
             "type": "object",
+            "description": "The guide's shape (`--paging guide`, the default); the sandbox's other paging variants "
+            "(`spring-dto`, `hal`, `content-only`, `array`: /_sandbox/paging) answer JSON in theirs.",
             "required": ["content", "pageable", "totalElements", "totalPages"],
             "properties": {
                 "content": {"type": "array", "items": ref("schemas", item)},
@@ -109,8 +111,9 @@ PARAMETERS: dict[str, Doc] = {
     "size": {
         "name": "size",
         "in": "query",
-        "description": "Page size; invalid or < 1 reads as 20, larger than 2000 as 2000.",
-        "schema": {"type": "integer", "minimum": 1, "maximum": 2000, "default": 20},
+        "description": "Page size; invalid or < 1 reads as 20, larger than the largest page (2000 unless "
+        "--max-page-size or /_sandbox/paging says otherwise) as that.",
+        "schema": {"type": "integer", "minimum": 1, "default": 20},
     },
     "accept": {
         "name": "Accept",

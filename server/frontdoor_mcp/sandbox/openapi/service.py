@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from frontdoor_mcp.sandbox.faults.controller import FAULT_KINDS
 from frontdoor_mcp.sandbox.openapi.common import STRING, Doc, body, error, json_content, params, ref
+from frontdoor_mcp.sandbox.paging import LARGEST_MAX_PAGE_SIZE, PAGING_SHAPES
 
 _OAUTH_ERROR = json_content(ref("schemas", "OAuthError"))
 _ADMIN = {"security": [], "tags": ["sandbox"]}
@@ -56,6 +57,16 @@ SCHEMAS: dict[str, Doc] = {
             "clock_offset_s": {"type": "number"},
             "rate_per_s": {"type": "number", "exclusiveMinimum": 0, "description": "rate_limit: refill rate"},
             "burst": {"type": ["integer", "null"], "minimum": 1, "description": "rate_limit: bucket size"},
+            "creates": {"type": "integer", "minimum": 0, "maximum": 1000, "description": "churn: items created"},
+            "deletes": {"type": "integer", "minimum": 0, "maximum": 1000, "description": "churn: items deleted"},
+            "from_page": {"type": "integer", "minimum": 0, "description": "churn: the first page it bites"},
+        },
+    },
+    "Paging": {
+        "type": "object",
+        "properties": {
+            "shape": {"type": "string", "enum": list(PAGING_SHAPES)},
+            "max_page_size": {"type": "integer", "minimum": 1, "maximum": LARGEST_MAX_PAGE_SIZE},
         },
     },
 }
@@ -157,6 +168,26 @@ PATHS: dict[str, Doc] = {
             "that refused it, the client certificate's subject",
             **_ADMIN,
             "responses": {"200": {"description": "Connections"}, "401": _BAD_ADMIN},
+        },
+    },
+    "/_sandbox/paging": {
+        "parameters": params("admin"),
+        "get": {
+            "operationId": "sandboxPaging",
+            "summary": "The shape list answers take and the largest page served",
+            **_ADMIN,
+            "responses": {"200": {"description": "Paging", "content": json_content(ref("schemas", "Paging"))}},
+        },
+        "put": {
+            "operationId": "sandboxSetPaging",
+            "summary": "Change the shape of list answers or the largest page (either or both), at once",
+            **_ADMIN,
+            "requestBody": body("Paging"),
+            "responses": {
+                "200": {"description": "Paging now", "content": json_content(ref("schemas", "Paging"))},
+                "400": error("bad paging"),
+                "401": _BAD_ADMIN,
+            },
         },
     },
     "/_sandbox/requests": {

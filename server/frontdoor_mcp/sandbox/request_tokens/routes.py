@@ -7,6 +7,7 @@ of the client-certificates guide, listed in the README ("Sandbox choices") and c
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import NoReturn
 
@@ -16,6 +17,7 @@ from starlette.responses import Response
 
 from frontdoor_mcp.sandbox.ca import CertificateRequest, certificate_pem
 from frontdoor_mcp.sandbox.certificates.routes import certificates_url, detail_json
+from frontdoor_mcp.sandbox.faults.controller import Fault
 from frontdoor_mcp.sandbox.request_tokens.binding import (
     DAYS_PER_VALID_YEAR,
     TOKEN_LIFETIME_S,
@@ -46,7 +48,7 @@ from frontdoor_mcp.sandbox.web.responses import (
     page_response,
     without_nulls,
 )
-from frontdoor_mcp.sandbox.web.validation import checked_value, page_request, sort_orders
+from frontdoor_mcp.sandbox.web.validation import checked_value, sort_orders
 
 HAL_COLLECTION = "certificateRequestTokens"
 
@@ -80,9 +82,25 @@ def token_json(row: RequestTokenRow) -> Json:
 class TokenRoutes(Gate):
     async def list_page(self, request: Request) -> Response:
         call = await self.admit(request)
-        page, size = page_request(request.query_params.get("page"), request.query_params.get("size"))
+        paging, page, size = self.list_paging(request)
         orders = sort_orders(request.query_params.getlist("sort"), REQUEST_TOKEN_ORDER_SQL, "CertificateRequestToken")
         collection_url = tokens_url(request, call.frontdoor_id)
+
+        def churn(fault: Fault) -> None:
+            doomed, _ = self.store.tokens.page(call.frontdoor_id, orders, 0, fault.deletes)
+            for row in doomed:
+                self.store.tokens.delete(call.frontdoor_id, row.id, call.principal.username)
+            for _ in range(fault.creates):
+                self.store.tokens.create(
+                    call.frontdoor_id,
+                    f"churn-{uuid.uuid4().hex[:12]}",
+                    {},
+                    valid_years=1,
+                    lifetime_s=TOKEN_LIFETIME_S,
+                    username="churn",
+                )
+
+        await self.churned(request, page, churn)
 
         def rendered_page() -> Response:
             rows, total = self.store.tokens.page(call.frontdoor_id, orders, page * size, size)
@@ -95,6 +113,7 @@ class TokenRoutes(Gate):
                 orders=orders,
                 collection_url=collection_url,
                 hal_key=HAL_COLLECTION,
+                shape=paging.shape,
             )
 
         return await self.page_in_worker(rendered_page)

@@ -8,14 +8,16 @@ choice (README, "Sandbox choices"). A TCP share listens from its creation until 
 from __future__ import annotations
 
 import socket
+import uuid
 from typing import NoReturn
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from frontdoor_mcp.sandbox.faults.controller import Fault
 from frontdoor_mcp.sandbox.shares.binding import BACKEND_MODES, share_spec
 from frontdoor_mcp.sandbox.shares.ingress import IngressPortInUse
-from frontdoor_mcp.sandbox.shares.store import SHARE_ORDER_SQL, IngressPortTaken, UnknownCertificate
+from frontdoor_mcp.sandbox.shares.store import SHARE_ORDER_SQL, IngressPortTaken, ShareSpec, UnknownCertificate
 from frontdoor_mcp.sandbox.storage.rows import ShareRow
 from frontdoor_mcp.sandbox.web.endpoint import Gate
 from frontdoor_mcp.sandbox.web.responses import (
@@ -31,7 +33,7 @@ from frontdoor_mcp.sandbox.web.responses import (
     page_response,
     without_nulls,
 )
-from frontdoor_mcp.sandbox.web.validation import page_request, sort_orders
+from frontdoor_mcp.sandbox.web.validation import sort_orders
 
 HAL_COLLECTION = "shares"
 
@@ -85,11 +87,22 @@ class ShareRoutes(Gate):
 
     async def list_page(self, request: Request) -> Response:
         call = await self.admit(request)
-        page, size = page_request(request.query_params.get("page"), request.query_params.get("size"))
+        paging, page, size = self.list_paging(request)
         orders = sort_orders(request.query_params.getlist("sort"), SHARE_ORDER_SQL, "Share")
         env_z_id = request.query_params.get("envZId")
         collection_url = shares_url(request, call.frontdoor_id)
         filters = () if env_z_id is None else (("envZId", env_z_id),)
+
+        def churn(fault: Fault) -> None:
+            doomed, _ = self.store.shares.page(call.frontdoor_id, env_z_id, orders, 0, fault.deletes)
+            for row in doomed:
+                self.store.shares.delete(call.frontdoor_id, row.id, call.principal.username)
+            for _ in range(fault.creates):
+                name = f"churn{uuid.uuid4().hex[:12]}"
+                spec = ShareSpec(name, "http", env_z_id or "sandboxEnv", "http://churn.internal.local:8080")
+                self.store.shares.create(call.frontdoor_id, spec, "churn")
+
+        await self.churned(request, page, churn)
 
         def rendered_page() -> Response:
             rows, total = self.store.shares.page(call.frontdoor_id, env_z_id, orders, page * size, size)
@@ -103,6 +116,7 @@ class ShareRoutes(Gate):
                 collection_url=collection_url,
                 hal_key=HAL_COLLECTION,
                 filters=filters,
+                shape=paging.shape,
             )
 
         return await self.page_in_worker(rendered_page)

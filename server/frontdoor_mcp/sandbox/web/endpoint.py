@@ -19,13 +19,14 @@ from starlette.responses import Response
 
 from frontdoor_mcp.sandbox import access
 from frontdoor_mcp.sandbox.ca import SigningCA
-from frontdoor_mcp.sandbox.faults.controller import FaultController
+from frontdoor_mcp.sandbox.faults.controller import Fault, FaultController
 from frontdoor_mcp.sandbox.faults.middleware import ConnectionRegistry
 from frontdoor_mcp.sandbox.oauth.signing_key import SigningKey
+from frontdoor_mcp.sandbox.paging import Paging, PagingControl
 from frontdoor_mcp.sandbox.shares.ingress import DataPlane
 from frontdoor_mcp.sandbox.storage.store import Principal, Store
 from frontdoor_mcp.sandbox.web.responses import Representation, representation
-from frontdoor_mcp.sandbox.web.validation import parse_frontdoor_id, read_json
+from frontdoor_mcp.sandbox.web.validation import page_request, parse_frontdoor_id, read_json
 
 T = TypeVar("T")
 Handler = Callable[[Request], Awaitable[Response]]
@@ -51,6 +52,8 @@ class SandboxConfig:
     """Threads that read and render pages at once."""
     data_plane: DataPlane | None = None
     """Where TCP shares listen (None: an app built without one, which only tests of the API itself do)."""
+    paging: PagingControl = field(default_factory=PagingControl)
+    """The shape list answers take and the largest page served (`sandbox.paging`), changeable at run time."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,22 @@ class Gate:
         frontdoor_id = parse_frontdoor_id(str(request.path_params["frontdoor_id"]))
         rep = representation(request.headers.get("accept"))
         return frontdoor_id, rep, bind(await read_json(request))
+
+    def list_paging(self, request: Request) -> tuple[Paging, int, int]:
+        """The paging in force (read once, so one answer is one shape) and the page and size asked, bound as
+        Spring Data binds them under that paging's largest page."""
+        paging = self.config.paging.current
+        page, size = page_request(
+            request.query_params.get("page"), request.query_params.get("size"), paging.max_page_size
+        )
+        return paging, page, size
+
+    async def churned(self, request: Request, page: int, churn: Callable[[Fault], None]) -> None:
+        """Apply a `churn` fault that matches this list request (`churn` deletes and creates in the request's
+        collection, in its order), before the page is read: another user at work while a client walks it."""
+        fault = self.config.faults.take_churn(request.method, request.url.path, page)
+        if fault is not None:
+            await self.run_write(lambda: churn(fault))
 
     async def page_in_worker(self, work: Callable[[], T]) -> T:
         """Run `work`, a page read and rendered (up to 2000 rows: milliseconds of SQLite and JSON), in a worker

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from frontdoor_mcp.sandbox.paging import PagingShape
 from frontdoor_mcp.sandbox.web.token_masking import redact_path
 
 JSON_MEDIA = "application/json"
@@ -162,19 +163,27 @@ def page_response(
     collection_url: str,
     hal_key: str,
     filters: Sequence[tuple[str, str]] = (),
+    shape: PagingShape = "guide",
 ) -> Response:
-    """One page: Spring Data's Page as JSON, or PagedModel as HAL (items under `_embedded.<hal_key>`, each
-    with its self link `<collection_url>/<id>`). `filters` are query parameters the page links keep. Items
-    may come rendered (a large page from SQLite): the page is assembled as text around them, so it is never
-    a tree of Python objects."""
+    """One page: as JSON in the paging `shape` in force (the guide's: Spring Data's Page; see `sandbox.paging`
+    for the others), or PagedModel as HAL when HAL was asked for (items under `_embedded.<hal_key>`, each with
+    its self link `<collection_url>/<id>`). `filters` are query parameters the page links keep. Items may come
+    rendered (a large page from SQLite): the page is assembled as text around them, so it is never a tree of
+    Python objects."""
     rendered = [item if isinstance(item, tuple) else (str(item["id"]), _json_text(item)) for item in items]
     total_pages = math.ceil(total / size)
-    if rep == "json":
-        pageable = _json_text({"pageNumber": page, "pageSize": size})
-        body = (
-            f'{{"content":[{",".join(text for _, text in rendered)}],"pageable":{pageable},'
-            f'"totalElements":{total},"totalPages":{total_pages}}}'
-        )
+    content = f"[{','.join(text for _, text in rendered)}]"
+    if rep == "json" and shape != "hal":
+        if shape == "guide":
+            pageable = _json_text({"pageNumber": page, "pageSize": size})
+            body = f'{{"content":{content},"pageable":{pageable},"totalElements":{total},"totalPages":{total_pages}}}'
+        elif shape == "spring-dto":
+            page_info = _json_text({"size": size, "number": page, "totalElements": total, "totalPages": total_pages})
+            body = f'{{"content":{content},"page":{page_info}}}'
+        elif shape == "content-only":
+            body = f'{{"content":{content}}}'
+        else:
+            body = content
         return Response(body.encode(), 200, media_type=JSON_MEDIA)
     parts: list[str] = []
     if rendered:
@@ -184,7 +193,8 @@ def page_response(
     parts.append(f'"_links":{_json_text(_page_links(collection_url, page, size, orders, total_pages, filters))}')
     page_info = {"size": size, "totalElements": total, "totalPages": total_pages, "number": page}
     parts.append(f'"page":{_json_text(page_info)}')
-    return Response(f"{{{','.join(parts)}}}".encode(), 200, media_type=HAL_MEDIA)
+    # HAL asked for is HAL's media type; HAL as the JSON shape (`--paging hal`) answers the JSON asked for.
+    return Response(f"{{{','.join(parts)}}}".encode(), 200, media_type=HAL_MEDIA if rep == "hal" else JSON_MEDIA)
 
 
 def _json_text(value: object) -> str:

@@ -21,7 +21,6 @@ from frontdoor_mcp.sandbox.web.responses import JSON_MEDIA, ErrorResponse, bad_r
 MAX_BODY_BYTES = 1024 * 1024
 """Request bodies above this get 413. Spring sets no limit for JSON; the gateway in front of it does."""
 DEFAULT_PAGE_SIZE = 20
-MAX_PAGE_SIZE = 2000  # Spring Data's PageableHandlerMethodArgumentResolver default maxPageSize
 MAX_NAME_LENGTH = 255  # as a @Size(max = 255) on a VARCHAR(255) column would enforce
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -53,12 +52,13 @@ def _java_int(raw: str | None) -> int | None:
     return int(raw)
 
 
-def page_request(page_raw: str | None, size_raw: str | None) -> tuple[int, int]:
-    """Spring Data's lenient paging: bad or negative page -> 0; bad or < 1 size -> 20; size capped at 2000."""
+def page_request(page_raw: str | None, size_raw: str | None, max_size: int) -> tuple[int, int]:
+    """Spring Data's lenient paging: bad or negative page -> 0; bad or < 1 size -> 20; size capped at `max_size`
+    (its `maxPageSize`: 2000 by default, `--max-page-size`); the default size too, should the cap be below it."""
     page = _java_int(page_raw)
     size = _java_int(size_raw)
     page = 0 if page is None or page < 0 else page
-    size = DEFAULT_PAGE_SIZE if size is None or size < 1 else min(size, MAX_PAGE_SIZE)
+    size = min(DEFAULT_PAGE_SIZE if size is None or size < 1 else size, max_size)
     return page, size
 
 

@@ -11,10 +11,11 @@ from typing import Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 Usage = Literal["client", "server", "none", "both", "no_digital_signature"]
+Key = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 Validity = Literal["valid", "expired", "not_yet_valid"]
 
 
@@ -46,7 +47,7 @@ class Holder:
     """A certificate and its private key."""
 
     certificate: x509.Certificate
-    key: ec.EllipticCurvePrivateKey = field(repr=False)
+    key: Key = field(repr=False)
 
     @property
     def pem(self) -> str:
@@ -76,14 +77,20 @@ def certificate(
     subject: x509.Name,
     *,
     issuer: Holder | None = None,
-    key: ec.EllipticCurvePrivateKey | None = None,
+    key: Key | None = None,
     ca: bool | None = None,
+    path_length: int | None = None,
+    issuer_name: x509.Name | None = None,
+    extensions: tuple[tuple[x509.ExtensionType, bool], ...] = (),
+    key_identifiers: bool = True,
     usage: Usage | None = "client",
     key_usage_value: x509.KeyUsage | None = None,
     validity: Validity = "valid",
 ) -> Holder:
     """A certificate for `subject`, signed by `issuer` (None: self-signed). `ca`: a basic constraints extension
-    saying so (None: no such extension). `usage`: the extended key usage (None or "none": no extension)."""
+    saying so (None: no such extension), with `path_length`. `usage`: the extended key usage (None or "none": no
+    extension). `issuer_name`: another spelling of the issuer's name. `extensions`: more, with their criticality;
+    `key_identifiers`: the subject and authority key identifiers (non-critical)."""
     key = key or new_key()
     now = datetime.now(UTC)
     start, end = {
@@ -95,16 +102,18 @@ def certificate(
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
-        .issuer_name(issuer.certificate.subject if issuer is not None else subject)
+        .issuer_name(issuer_name or (issuer.certificate.subject if issuer is not None else subject))
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(start)
         .not_valid_after(end)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(signer.public_key()), critical=False)
     )
+    if key_identifiers:
+        builder = builder.add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
+        ).add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(signer.public_key()), critical=False)
     if ca is not None:
-        builder = builder.add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        builder = builder.add_extension(x509.BasicConstraints(ca=ca, path_length=path_length), critical=True)
     if key_usage_value is not None:
         builder = builder.add_extension(key_usage_value, critical=True)
     usages = {
@@ -115,6 +124,8 @@ def certificate(
     }.get(usage or "none")
     if usages is not None:
         builder = builder.add_extension(x509.ExtendedKeyUsage(usages), critical=False)
+    for extension, critical in extensions:
+        builder = builder.add_extension(extension, critical=critical)
     if usage == "no_digital_signature":  # a key usage, but neither digitalSignature nor keyAgreement
         only_non_repudiation = x509.KeyUsage(
             digital_signature=False,

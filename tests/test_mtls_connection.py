@@ -20,7 +20,7 @@ from frontdoor_mcp.sandbox.runner import RunningSandbox, start_sandbox
 from frontdoor_mcp.sandbox.shares.ingress import _loopback_target  # pyright: ignore[reportPrivateUsage]
 from frontdoor_mcp.server import build_server
 from frontdoor_mcp.tools.connection import ConnectionTest
-from tests.mtls import Holder, certificate, client_ca, cn
+from tests.mtls import Holder, certificate, client_ca, cn, key_usage
 from tests.support import (
     CANARY_TOKEN,
     Sleeps,
@@ -87,8 +87,10 @@ async def test_refusals_are_told_apart_by_where_they_happen(
     share = plane.add_share("refusing", client_certificate_id=trusted_id, required_organizational_unit="payments")
     stranger = certificate(cn("svc-1"), issuer=client_ca("Stranger CA"))
     by_chain, text = await _test(plane, tmp_path, era, share_id=share.id, **_client(tmp_path, stranger, "stranger"))
-    assert by_chain["connected"] is False and by_chain["stage"] == "after_handshake"
+    # TLS 1.3: the server's handshake refusal reaches the client on its first read, and is named for what it is
+    assert by_chain["connected"] is False and by_chain["stage"] == "handshake"
     assert by_chain["alert"] is not None and "unknown CA" in by_chain["alert"]
+    assert "in its handshake" in by_chain["detail"] and "first read" in by_chain["detail"]
     assert plane.data_plane.log[-1].rule == "chain" and "predicts REFUSE: agrees" in text
 
     no_ou = certificate(cn("svc-1"), issuer=ca)
@@ -126,6 +128,51 @@ async def test_a_server_that_refuses_in_the_handshake(tmp_path: Path, era: str, 
         )
     assert tested["stage"] == "handshake" and tested["connected"] is False
     assert tested.get("alert") is not None and "tls_version" not in tested and "check_verdict" not in tested
+
+
+async def test_a_certificate_file_with_its_intermediate_is_presented_whole(
+    plane: RunningSandbox, ca: Holder, trusted_id: str, tmp_path: Path, era: str
+) -> None:
+    """The usual root, intermediate, client: the client's file holds its certificate and then the intermediate,
+    and both the connection and the check follow the path to the share's certificate. Without the intermediate,
+    neither finds one."""
+    share = plane.add_share("viaIntermediate", client_certificate_id=trusted_id)
+    intermediate = certificate(
+        cn("Team Intermediate"),
+        issuer=ca,
+        ca=True,
+        usage=None,
+        key_usage_value=key_usage(digital_signature=False, cert_sign=True),
+    )
+    holder = certificate(cn("svc-7"), issuer=intermediate)
+    alone = _client(tmp_path, holder, "alone")
+    chained = _client(tmp_path, holder, "chained")
+    Path(chained["certificate_path"]).write_text(holder.pem + intermediate.pem)
+    through, text = await _test(plane, tmp_path, era, share_id=share.id, **chained)
+    assert through["connected"] is True and through["check_verdict"] == "admit" and through["agreement"] == "agrees"
+    assert "svc-7" in text
+    refused, _ = await _test(plane, tmp_path, era, share_id=share.id, **alone)
+    assert refused["connected"] is False and refused["check_verdict"] == "refuse" and refused["agreement"] == "agrees"
+
+
+async def test_a_handshake_that_fails_for_another_reason_is_not_compared_with_the_check(
+    plane: RunningSandbox, ca: Holder, trusted_id: str, tmp_path: Path, era: str
+) -> None:
+    """A server that does not speak TLS says nothing about the client's certificate: no "disagrees", no advice
+    to look for the rule that refused it."""
+    share = plane.add_share("notTls", client_certificate_id=trusted_id)
+    with _greeting_server(b"HTTP/1.0 400 Bad Request\r\n\r\n") as port:
+        tested, text = await _test(
+            plane,
+            tmp_path,
+            era,
+            share_id=share.id,
+            address=f"127.0.0.1:{port}",
+            **_client(tmp_path, certificate(cn("svc-1"), issuer=ca)),
+        )
+    assert tested["stage"] == "handshake" and tested["connected"] is False
+    assert tested["check_verdict"] == "admit" and tested["agreement"] == "not_comparable"
+    assert "DISAGREES" not in text and "which rule refuses it" not in text and "cannot be compared" in text
 
 
 async def test_tcp_and_the_server_certificate_are_stages_of_their_own(

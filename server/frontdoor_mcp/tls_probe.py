@@ -1,11 +1,11 @@
 """One real TLS connection from this machine with a client certificate and its key, and how far it got.
 
-A client certificate can be refused at three points, and they look different from the client's side. During
-the handshake, when the server checks it there (TLS 1.2, or a server that refuses before finishing): the
-handshake fails with the server's alert. Under TLS 1.3 the client finishes its handshake before the server has
-checked the certificate, so a refusal arrives as an alert on the first read. And a server that verifies the
-chain but then applies filters of its own (a frontdoor's allowed subjects, say) closes the connection just
-after the handshake. So a probe reads once after the handshake, with a short wait, before it says "connected".
+A client certificate can be refused at two points. In the server's handshake, when it verifies the chain: under
+TLS 1.2 the client's handshake fails with the server's alert; under TLS 1.3 the client has finished its side
+before the server has checked, so the same alert arrives on the first read, and is reported as the handshake
+refusal it is. And after the handshake, by a server that verified the chain but then applies rules of its own
+(a frontdoor's filters): it closes the connection without a word. So a probe reads once after the handshake,
+with a short wait, before it says "connected".
 
 The key file is read by OpenSSL itself to make the connection; nothing of it passes through here.
 """
@@ -23,7 +23,7 @@ Stage = Literal["tcp", "server_certificate", "handshake", "after_handshake", "co
 
 FIRST_READ_WAIT_S: Final = 2.0
 """How long to wait after the handshake for the server's first word (an alert, a close, or data)."""
-_ALERTS: Final[dict[str, str]] = {
+_CERTIFICATE_ALERTS: Final[dict[str, str]] = {
     "TLSV13_ALERT_CERTIFICATE_REQUIRED": "certificate required (the client sent none)",
     "TLSV1_ALERT_UNKNOWN_CA": "unknown CA (the certificate is not one the server trusts, nor signed by one)",
     "SSLV3_ALERT_BAD_CERTIFICATE": "bad certificate",
@@ -32,9 +32,12 @@ _ALERTS: Final[dict[str, str]] = {
     "SSLV3_ALERT_CERTIFICATE_REVOKED": "certificate revoked",
     "SSLV3_ALERT_CERTIFICATE_UNKNOWN": "certificate unknown",
     "TLSV1_ALERT_ACCESS_DENIED": "access denied",
+    "TLSV1_ALERT_DECRYPT_ERROR": "decrypt error (the client could not prove it holds the key)",
+}
+"""The alerts a server sends about the client's certificate: a refusal of it."""
+_OTHER_ALERTS: Final[dict[str, str]] = {
     "SSLV3_ALERT_HANDSHAKE_FAILURE": "handshake failure",
     "TLSV1_ALERT_PROTOCOL_VERSION": "protocol version",
-    "TLSV1_ALERT_DECRYPT_ERROR": "decrypt error",
 }
 
 
@@ -52,6 +55,10 @@ class ProbeResult:
     first_bytes: bytes | None
     """What the server sent first (at most a line), when it sent something."""
     elapsed_ms: float
+    """Until the outcome was known; for a silent server, until the handshake ended (not the wait after it)."""
+    certificate_judged: bool
+    """Whether the outcome says what the server made of the client's certificate: admitted, refused with an
+    alert about it, or closed right after the handshake. A failure before, or of another kind, says nothing."""
 
 
 def probe(
@@ -79,6 +86,8 @@ def probe(
         alert: str | None = None,
         shaken: tuple[str | None, bytes | None] = (None, None),
         first_bytes: bytes | None = None,
+        judged: bool = False,
+        ended: float | None = None,
     ) -> ProbeResult:
         return ProbeResult(
             connected,
@@ -88,7 +97,8 @@ def probe(
             tls_version=shaken[0],
             server_certificate=shaken[1],
             first_bytes=first_bytes,
-            elapsed_ms=(time.perf_counter() - started) * 1000,
+            elapsed_ms=((ended or time.perf_counter()) - started) * 1000,
+            certificate_judged=judged,
         )
 
     try:
@@ -106,26 +116,38 @@ def probe(
                 False, "server_certificate", f"the server's certificate was not verified: {exc.verify_message}"
             )
         except ssl.SSLError as exc:
-            alert = _alert(exc)
-            why = f"the server refused the client certificate during the handshake ({alert})" if alert else ""
-            return result(False, "handshake", why or f"the TLS handshake failed ({exc.reason})", alert=alert)
+            alert, about_certificate = _alert(exc)
+            if about_certificate:
+                why = f"the server refused the client certificate in its handshake ({alert})"
+                return result(False, "handshake", why, alert=alert, judged=True)
+            return result(False, "handshake", f"the TLS handshake failed ({alert or exc.reason})", alert=alert)
         except OSError as exc:
             return result(False, "handshake", f"the connection failed during the handshake ({type(exc).__name__})")
         with tls:
             # Taken now: after an alert on the first read, the connection can no longer say them.
             shaken = (tls.version(), tls.getpeercert(binary_form=True))
+            shaken_at = time.perf_counter()
             tls.settimeout(min(FIRST_READ_WAIT_S, timeout_s))
             try:
                 first = tls.recv(256)
             except TimeoutError:
                 waited = min(FIRST_READ_WAIT_S, timeout_s)
-                why = f"connected; the server sent nothing within {waited:g} s (normal where the client speaks first)"
-                return result(True, "connected", why, shaken=shaken)
+                why = (
+                    f"connected; the server kept the connection open and sent nothing within {waited:g} s (normal "
+                    "where the client speaks first)"
+                )
+                return result(True, "connected", why, shaken=shaken, judged=True, ended=shaken_at)
             except ssl.SSLZeroReturnError:
                 first = b""
             except ssl.SSLError as exc:
-                alert = _alert(exc)
-                why = f"the server refused the client certificate just after the handshake ({alert or exc.reason})"
+                alert, about_certificate = _alert(exc)
+                if about_certificate:  # TLS 1.3: the server's handshake refusal, read after the client's side ended
+                    why = (
+                        f"the server refused the client certificate in its handshake ({alert}; under TLS 1.3 the "
+                        "alert arrives on the first read)"
+                    )
+                    return result(False, "handshake", why, alert=alert, shaken=shaken, judged=True)
+                why = f"the connection failed just after the handshake ({alert or exc.reason})"
                 return result(False, "after_handshake", why, alert=alert, shaken=shaken)
             except OSError as exc:
                 return result(
@@ -136,14 +158,19 @@ def probe(
                     "the server closed the connection just after the handshake without a word: how a frontdoor "
                     "refuses a client whose certificate verified but whom its filters do not admit"
                 )
-                return result(False, "after_handshake", why, shaken=shaken)
-            return result(True, "connected", "connected; the server answered", first_bytes=first, shaken=shaken)
+                return result(False, "after_handshake", why, shaken=shaken, judged=True)
+            return result(
+                True, "connected", "connected; the server answered", first_bytes=first, shaken=shaken, judged=True
+            )
 
 
-def _alert(exc: ssl.SSLError) -> str | None:
+def _alert(exc: ssl.SSLError) -> tuple[str | None, bool]:
+    """The alert the server sent, in words, and whether it is about the client's certificate."""
     reason = exc.reason or ""
-    if reason in _ALERTS:
-        return _ALERTS[reason]
+    if reason in _CERTIFICATE_ALERTS:
+        return _CERTIFICATE_ALERTS[reason], True
+    if reason in _OTHER_ALERTS:
+        return _OTHER_ALERTS[reason], False
     if "ALERT" in reason:
-        return reason.lower().replace("_", " ")
-    return None
+        return reason.lower().replace("_", " "), False
+    return None, False

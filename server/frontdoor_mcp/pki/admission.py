@@ -16,31 +16,32 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Final, Literal, TypeVar
+from typing import Final, Literal
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from frontdoor_mcp.pki.chain import check_path, client_type_refused, extension
+from frontdoor_mcp.pki.credentials import load_chain
 from frontdoor_mcp.pki.dn import DnError, name_rdns, parse_dn
 from frontdoor_mcp.pki.errors import PemError
 from frontdoor_mcp.pki.parse import load_certificate
 
-ExtensionT = TypeVar("ExtensionT", bound=x509.ExtensionType)
 Outcome = Literal["pass", "fail", "not_set", "cannot_decide"]
 Verdict = Literal["admit", "refuse", "cannot_decide"]
 REASONS_SHOWN: Final = 3
 
 INTERPRETATION: Final = (
     "All the filters that are set must pass (documented); within one list any entry may match (not documented).",
-    "The share's certificate is read as a trust anchor, as OpenSSL verifies a client's certificate (not "
-    "documented: a share may pin one certificate or trust what it signs): the presented certificate passes when it "
-    "is that certificate, or is signed by it and it is a CA (basic constraints CA; without basic constraints, a key "
-    "usage with keyCertSign), valid now, whose extended key usage, if any, includes clientAuth.",
-    "A client's certificate with an extended key usage needs clientAuth, and with a key usage, digitalSignature "
-    "or keyAgreement: OpenSSL and Go refuse it otherwise. NetFoundry signs certificates from a CSR with serverAuth "
-    "only (the guide), so no client can present one, nor can one anchor a share.",
+    "The share's certificate is read as the one trust anchor, as OpenSSL 3 verifies a client (not documented: a "
+    "share may pin one certificate instead): the client's certificate passes when it is that certificate or chains "
+    "to it through any issuers it sends along, each above it a CA (basic constraints; without them, keyCertSign), "
+    "valid, allowing clients (an extended key usage, if any, with clientAuth), within path length constraints.",
+    "The client's certificate needs clientAuth in an extended key usage and digitalSignature or keyAgreement in a "
+    "key usage, where it has them; a critical extension OpenSSL does not handle refuses any certificate. NetFoundry "
+    "signs CSRs with serverAuth only (the guide), so such a certificate can neither be presented nor anchor a share.",
+    "Keys of 80 to 111 bits of security (RSA of 1,024 to about 1,960 bits, curves under 224 bits) pass or fail by "
+    "the server's security level (not published): cannot decide. SHA-1 and MD5 signatures are refused.",
     "Subjects are distinguished names read per RFC 4514 (escapes kept, spaces around separators ignored), "
     "compared whole: same attributes, same order, same values, case-sensitive. With several CNs, every CN must "
     "start with an allowed prefix (which CN a share reads is not documented: this admits only what every reading "
@@ -91,15 +92,16 @@ class AdmissionVerdict:
 
 
 def evaluate_admission(certificate_pem: str, rules: ShareRules, *, now: datetime) -> AdmissionVerdict:
-    """Judge `certificate_pem` (one certificate) against `rules`, rule by rule. Raises `PemError` if the
-    presented text is not exactly one certificate."""
-    presented = load_certificate(certificate_pem)
+    """Judge `certificate_pem` against `rules`, rule by rule: the client's certificate, then any issuers it sends
+    along (as a client's certificate file may hold them). Raises `PemError` if the text holds anything else."""
+    chain = load_chain(certificate_pem)
+    presented = chain[0]
     if not rules.requires_mtls:
         reaches = "The share names no client certificate, so it requires none: any client reaches it."
         return AdmissionVerdict("admit", [RuleVerdict("mtls", "not_set", reaches)])
     verdicts = [
         RuleVerdict("mtls", "pass", "The share names a client certificate, so it requires mTLS."),
-        _trust(presented, rules, now),
+        *_trust(chain, rules, now),
         _validity(presented, now),
         _client_purpose(presented),
         _subjects(presented, rules.allowed_subjects),
@@ -111,74 +113,28 @@ def evaluate_admission(certificate_pem: str, rules: ShareRules, *, now: datetime
     return AdmissionVerdict(verdict, verdicts)
 
 
-# The chain ---------------------------------------------------------------------------------------------------
+# The certificate ---------------------------------------------------------------------------------------------
 
 
-def _trust(presented: x509.Certificate, rules: ShareRules, now: datetime) -> RuleVerdict:
+def _trust(presented: Sequence[x509.Certificate], rules: ShareRules, now: datetime) -> tuple[RuleVerdict, RuleVerdict]:
+    """The trust rule and the key strength rule: both judge the path from the client's certificate to the
+    share's (`chain`), so a share whose certificate is unknown leaves both undecided or failed alike."""
     if rules.trusted_pem is None:
         if rules.trusted_unreadable is not None:
-            return RuleVerdict("trust", "cannot_decide", rules.trusted_unreadable)
-        return RuleVerdict("trust", "fail", rules.trusted_missing or "The share's certificate does not exist.")
+            unknown = RuleVerdict("key_strength", "cannot_decide", "Not judged: the share's certificate is unknown.")
+            return RuleVerdict("trust", "cannot_decide", rules.trusted_unreadable), unknown
+        missing = rules.trusted_missing or "The share's certificate does not exist."
+        return RuleVerdict("trust", "fail", missing), RuleVerdict("key_strength", "not_set", "Not judged: no path.")
     try:
-        trusted = load_certificate(rules.trusted_pem)
+        anchor = load_certificate(rules.trusted_pem)
     except PemError:
         why = "The share's certificate is stored in a form that cannot be read, so whom it trusts is unknown."
-        return RuleVerdict("trust", "cannot_decide", why)
-    if presented.fingerprint(hashes.SHA256()) == trusted.fingerprint(hashes.SHA256()):
-        return RuleVerdict("trust", "pass", "It is the share's certificate itself, a trust anchor as it is.")
-    if not _signed_by(presented, trusted):
-        why = "It is neither the share's certificate nor signed by it (issuer or signature differs)."
-        return RuleVerdict("trust", "fail", why)
-    problems = _issuer_problems(trusted, now)
-    if problems:
-        why = f"It is signed by the share's certificate, but TLS verifiers refuse that one as an issuer: {problems}."
-        return RuleVerdict("trust", "fail", why)
-    return RuleVerdict("trust", "pass", "It is signed by the share's certificate, a CA valid now.")
-
-
-def _signed_by(presented: x509.Certificate, issuer: x509.Certificate) -> bool:
-    """Whether `issuer` issued `presented` as OpenSSL matches them: the names, the key identifiers when both
-    carry one, and the signature."""
-    try:
-        presented.verify_directly_issued_by(issuer)  # issuer name, then the signature
-    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
-        return False
-    authority = _extension(presented, x509.AuthorityKeyIdentifier)
-    subject_key = _extension(issuer, x509.SubjectKeyIdentifier)
-    if authority is not None and authority.key_identifier is not None and subject_key is not None:
-        return authority.key_identifier == subject_key.digest
-    return True
-
-
-def _issuer_problems(issuer: x509.Certificate, now: datetime) -> str:
-    """What stops OpenSSL from accepting `issuer` above a client's certificate; empty when nothing does."""
-    problems: list[str] = []
-    not_a_ca = _not_a_ca(issuer)
-    if not_a_ca:
-        problems.append(not_a_ca)
-    usages = _extension(issuer, x509.ExtendedKeyUsage)
-    if usages is not None and ExtendedKeyUsageOID.CLIENT_AUTH not in usages:
-        problems.append("its extended key usage lacks clientAuth (an issuer's restricts what it signs)")
-    if now < issuer.not_valid_before_utc:
-        problems.append(f"it is not valid until {issuer.not_valid_before_utc:%Y-%m-%d %H:%M} UTC")
-    elif now > issuer.not_valid_after_utc:
-        problems.append(f"it expired on {issuer.not_valid_after_utc:%Y-%m-%d %H:%M} UTC")
-    return "; ".join(problems)
-
-
-def _not_a_ca(certificate: x509.Certificate) -> str:
-    """Why OpenSSL (without X509_STRICT) does not take `certificate` for a CA; empty when it does."""
-    key_usage = _extension(certificate, x509.KeyUsage)
-    if key_usage is not None and not key_usage.key_cert_sign:
-        return "its key usage lacks keyCertSign"
-    constraints = _extension(certificate, x509.BasicConstraints)
-    if constraints is not None:
-        return "" if constraints.ca else "its basic constraints say it is not a CA"
-    if key_usage is not None:
-        return ""  # keyCertSign without basic constraints: a CA, unless X509_STRICT is set
-    if certificate.version == x509.Version.v1 and certificate.issuer == certificate.subject:
-        return ""  # an old self-signed v1 root
-    return "it has no CA rights (neither basic constraints nor a key usage with keyCertSign)"
+        unknown = RuleVerdict("key_strength", "cannot_decide", "Not judged: the share's certificate is unknown.")
+        return RuleVerdict("trust", "cannot_decide", why), unknown
+    path = check_path(presented, anchor, now=now)
+    return RuleVerdict("trust", path.trust, path.trust_why), RuleVerdict(
+        "key_strength", path.strength, path.strength_why
+    )
 
 
 def _validity(presented: x509.Certificate, now: datetime) -> RuleVerdict:
@@ -190,16 +146,16 @@ def _validity(presented: x509.Certificate, now: datetime) -> RuleVerdict:
 
 
 def _client_purpose(presented: x509.Certificate) -> RuleVerdict:
-    usages = _extension(presented, x509.ExtendedKeyUsage)
+    usages = extension(presented, x509.ExtendedKeyUsage)
     if usages is not None and ExtendedKeyUsageOID.CLIENT_AUTH not in usages:
-        why = (
-            "Its extended key usage lacks clientAuth: OpenSSL and Go refuse it as a client certificate (NetFoundry "
-            "signs certificates with serverAuth only; a client presents a certificate that such a one signed)."
-        )
+        why = "Its extended key usage lacks clientAuth: OpenSSL and Go refuse it as a client certificate."
         return RuleVerdict("client_auth", "fail", why)
-    key_usage = _extension(presented, x509.KeyUsage)
+    key_usage = extension(presented, x509.KeyUsage)
     if key_usage is not None and not (key_usage.digital_signature or key_usage.key_agreement):
         why = "Its key usage allows neither digitalSignature nor keyAgreement, which a TLS client's key needs."
+        return RuleVerdict("client_auth", "fail", why)
+    if client_type_refused(presented):
+        why = "Its Netscape certificate type leaves out SSL clients, and OpenSSL honours it."
         return RuleVerdict("client_auth", "fail", why)
     allowed = "includes clientAuth" if usages is not None else "is not restricted"
     return RuleVerdict("client_auth", "pass", f"Its extended key usage {allowed}.")
@@ -278,10 +234,3 @@ def _unknown(found: str, what: str, reasons: Sequence[str]) -> str:
 
 def _values(name: x509.Name, oid: x509.ObjectIdentifier) -> list[str]:
     return [str(attribute.value) for attribute in name.get_attributes_for_oid(oid)]
-
-
-def _extension(certificate: x509.Certificate, kind: type[ExtensionT]) -> ExtensionT | None:
-    try:
-        return certificate.extensions.get_extension_for_class(kind).value
-    except x509.ExtensionNotFound:
-        return None

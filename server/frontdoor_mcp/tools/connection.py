@@ -20,10 +20,9 @@ from pydantic import BaseModel, Field
 
 from frontdoor_mcp.api.http import is_loopback_host
 from frontdoor_mcp.api.shares import Share
-from frontdoor_mcp.pki.credentials import key_matches
+from frontdoor_mcp.pki.credentials import key_matches, load_chain
 from frontdoor_mcp.pki.errors import PemError
 from frontdoor_mcp.pki.inspect import describe_certificate
-from frontdoor_mcp.pki.parse import load_certificate
 from frontdoor_mcp.text import cap_text
 from frontdoor_mcp.tls_probe import ProbeResult, Stage, probe
 from frontdoor_mcp.toolkit.annotations import NETWORK_READ
@@ -92,7 +91,7 @@ async def test_mtls_connection(
 ) -> Answer[ConnectionTest]:
     """Try for real whether a client with this certificate and key gets in: one TLS connection to a share or
     an address. Says connected, or the failing stage and alert; for a share, whether the check agrees."""
-    certificate, certificate_pem = read_certificate(certificate_path)
+    certificate, certificate_pem = read_certificate(certificate_path, with_issuers=True)
     if not key_matches(certificate, read_private_key(key_path)):
         raise ToolError(
             "The key in key_path is not this certificate's key: nothing was sent. Give the key it was made with."
@@ -118,8 +117,9 @@ async def test_mtls_connection(
         )
     except ssl.SSLError as exc:
         raise ToolError(
-            f"OpenSSL cannot load this certificate and key ({exc.reason or 'refused'}), so no TLS client could "
-            "present them. Nothing was sent; inspect_certificate shows what the certificate holds."
+            f"This tool's TLS client (OpenSSL at Python's security level 2) will not load this certificate and key "
+            f"({exc.reason or 'refused'}); a server at that level would refuse them too. Nothing was sent; "
+            "inspect_certificate shows what the certificate holds."
         ) from None
     verdict = None
     if share is not None:
@@ -175,7 +175,7 @@ def _server_ca(state: AppState, ca_path: str | None, host: str) -> str | None:
     if ca_path is not None:
         text = pem_text(None, ca_path, inline_name="", path_name="ca_path")
         try:
-            load_certificate(text.split("-----END CERTIFICATE-----", 1)[0] + "-----END CERTIFICATE-----\n")
+            load_chain(text)
         except PemError as exc:
             raise ToolError(f"ca_path: {exc}") from None
         return text
@@ -203,7 +203,7 @@ def _first_line(result: ProbeResult) -> str | None:
 
 
 def _agreement(result: ProbeResult, verdict: str) -> Agreement:
-    if verdict == "cannot_decide" or result.stage in ("tcp", "server_certificate"):
+    if verdict == "cannot_decide" or not result.certificate_judged:
         return "not_comparable"
     return "agrees" if result.connected == (verdict == "admit") else "disagrees"
 
@@ -240,7 +240,7 @@ def _text(tested: ConnectionTest, certificate: x509.Certificate, share: Share | 
             f"check_certificate_against_share predicts {tested.check_verdict.upper()}: "
             f"{said[tested.agreement or 'not_comparable']}."
         )
-    if not tested.connected and tested.stage in ("handshake", "after_handshake") and share is not None:
+    if not tested.connected and tested.agreement in ("agrees", "disagrees"):
         lines.append("Next: check_certificate_against_share with this certificate says which rule refuses it.")
     elif tested.connected:
         lines.append("Next: export_client_credential packages the certificate and key for the client to load.")

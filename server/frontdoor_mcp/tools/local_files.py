@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from cryptography import x509
 from mcp.server.mcpserver.exceptions import ToolError
 
-from frontdoor_mcp.pki.credentials import PrivateKey, load_private_key
+from frontdoor_mcp.pki.credentials import PrivateKey, load_chain, load_private_key
 from frontdoor_mcp.pki.errors import PemError
 from frontdoor_mcp.pki.files import LocalFileError, NewFile, check_new_file, read_local_text, write_new_private_file
 from frontdoor_mcp.pki.inspect import canonical_certificate
@@ -67,12 +67,15 @@ def read_private_key(path: str, argument: str = "key_path") -> PrivateKey:
         raise ToolError(f"{argument}: {exc}") from None
 
 
-def read_certificate(path: str, argument: str = "certificate_path") -> tuple[x509.Certificate, str]:
-    """The one certificate in the file at `path`, and its text; refused if the file holds a private key."""
+def read_certificate(
+    path: str, argument: str = "certificate_path", *, with_issuers: bool = False
+) -> tuple[x509.Certificate, str]:
+    """The one certificate in the file at `path`, and its text; refused if the file holds a private key.
+    `with_issuers`: the file may hold the issuers a client sends along after it (its certificate comes first)."""
     text = pem_text(None, path, inline_name="", path_name=argument)
     try:
         check_no_private_key(text, "certificate")
-        return load_certificate(text), text
+        return (load_chain(text)[0] if with_issuers else load_certificate(text)), text
     except PemError as exc:
         raise ToolError(f"{argument}: {exc}") from None
 

@@ -4,6 +4,7 @@ extended key usage, validity, subject), and files a client can be pointed at."""
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,6 +27,15 @@ def name(*attributes: tuple[x509.ObjectIdentifier, str]) -> x509.Name:
 
 def cn(value: str) -> x509.Name:
     return name((NameOID.COMMON_NAME, value))
+
+
+def long_cn(value: str) -> x509.Name:
+    """A name with one CN of any length. `cryptography` bounds a CN at X.520's 64 characters; told not to
+    validate, it warns and builds it, as a certificate may carry it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        attribute = x509.NameAttribute(NameOID.COMMON_NAME, value, _validate=False)
+    return x509.Name([x509.RelativeDistinguishedName([attribute])])
 
 
 def key_usage(*, digital_signature: bool, cert_sign: bool) -> x509.KeyUsage:

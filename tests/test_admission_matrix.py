@@ -40,7 +40,7 @@ from cryptography.x509.oid import NameOID
 from frontdoor_mcp.sandbox.runner import RunningSandbox, start_sandbox
 from frontdoor_mcp.sandbox.shares.ingress import ConnectionRecord
 from frontdoor_mcp.server import build_server
-from tests.mtls import Holder, Usage, Validity, certificate, client_ca, cn, key_usage, name, new_key
+from tests.mtls import Holder, Usage, Validity, certificate, client_ca, cn, key_usage, long_cn, name, new_key
 from tests.support import (
     API_BASE,
     CANARY_TOKEN,
@@ -411,8 +411,7 @@ def _path_cases() -> dict[str, PathCase]:
             ),
         ]
     )
-    # X.520's 64-character bound on a CN is not a TLS rule: such certificates exist
-    long_cn = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "svc-" + "x" * 96, _validate=False)])
+    long_name = long_cn("svc-" + "x" * 96)  # X.520's 64-character bound on a CN is not a TLS rule
     for label, (subject, filters) in {
         "multi-valued RDN, either order": (multi, {"allowed_subjects": ["OU=ops+CN=svc-9,O=Acme"]}),
         "multi-valued RDN, split in two": (multi, {"allowed_subjects": ["CN=svc-9,OU=ops,O=Acme"]}),
@@ -421,7 +420,11 @@ def _path_cases() -> dict[str, PathCase]:
             name((NameOID.ORGANIZATIONAL_UNIT_NAME, "ops"), (NameOID.COMMON_NAME, "svc-1")),
             {"required_organizational_unit": " ops "},
         ),
-        "a CN of 100 characters, a prefix filter": (long_cn, {"allowed_common_name_prefixes": ["svc-"]}),
+        "a CN of 100 characters, a prefix filter": (long_name, {"allowed_common_name_prefixes": ["svc-"]}),
+        "a CN of 100 characters, a subject filter": (long_name, {"allowed_subjects": [f"CN=svc-{'x' * 96}"]}),
+        "an = inside a value, spaced": (cn("a= b"), {"allowed_subjects": ["CN=a= b"]}),
+        "an = inside a value, unspaced against spaced": (cn("a=b"), {"allowed_subjects": ["CN=a= b"]}),
+        "spaces around the first =": (cn("svc-1"), {"allowed_subjects": ["CN = svc-1"]}),
     }.items():
         cases[label] = PathCase(ca, (certificate(subject, issuer=ca),), filters)
     return cases
@@ -447,7 +450,6 @@ def _raw_connect(address: str, chain_path: str, key_path: str) -> None:
             pass
 
 
-@pytest.mark.filterwarnings("ignore:Attribute's length must be:UserWarning")  # the 100-character CN, on purpose
 async def test_paths_extensions_and_key_strength_agree_with_real_handshakes(
     matrix_sandbox: RunningSandbox, tmp_path: Path
 ) -> None:

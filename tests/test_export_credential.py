@@ -5,6 +5,7 @@ the server says."""
 
 from __future__ import annotations
 
+import shlex
 import stat
 import subprocess
 from pathlib import Path
@@ -40,6 +41,10 @@ def _openssl_info(target: Path, passphrase_file: Path) -> str:
         check=True,
     )
     return done.stdout + done.stderr
+
+
+def _runs(command: list[str]) -> bool:
+    return subprocess.run(command, capture_output=True, timeout=30, check=False).returncode == 0
 
 
 async def _export(tmp_path: Path, **arguments: Any) -> tuple[dict[str, Any], str, Emitted]:
@@ -93,7 +98,10 @@ async def test_pkcs12_loads_with_cryptography_and_openssl_using_its_passphrase_f
     assert exported["chain_length"] == 1 and exported["friendly_name"] == "svc-export"
     said = text + str(exported) + emitted.everything()
     assert passphrase not in said and not [line for line in pem_body_lines(holder.key_pem) if line in said]
-    assert str(passphrase_file) in text and "curl --cert-type P12" in text and "Firefox" in text
+    assert str(passphrase_file) in text and "Firefox" in text
+    curl = next(use for use in exported["how_to_use"] if use.startswith("curl"))
+    assert 'format="pem-bundle"' in curl and "--cert" in curl and "--key" in curl
+    assert not [use for use in exported["how_to_use"] if "$(" in use or "--cert-type" in use]  # no passphrase in argv
 
 
 async def test_a_passphrase_of_the_users_own_and_a_pem_bundle(
@@ -122,6 +130,48 @@ async def test_a_passphrase_of_the_users_own_and_a_pem_bundle(
     written = (tmp_path / "bundle.pem").read_text()
     assert written == holder.pem and "PRIVATE KEY" not in written and bundle.get("passphrase_path") is None
     assert f"curl --cert {tmp_path / 'bundle.pem'} --key {key_path}" in text
+
+
+async def test_a_passphrase_file_others_can_read_is_used_with_a_warning(
+    tmp_path: Path, client: tuple[Holder, Holder, str, str]
+) -> None:
+    _, _, certificate_path, key_path = client
+    shared, private = tmp_path / "shared.passphrase", tmp_path / "private.passphrase"
+    for path, mode in ((shared, 0o644), (private, 0o600)):
+        path.write_text("correct horse battery staple\n")
+        path.chmod(mode)
+    arguments = {"certificate_path": certificate_path, "key_path": key_path}
+    _, warned, _ = await _export(
+        tmp_path, **arguments, target_path=str(tmp_path / "a.p12"), passphrase_path=str(shared)
+    )
+    _, quiet, _ = await _export(
+        tmp_path, **arguments, target_path=str(tmp_path / "b.p12"), passphrase_path=str(private)
+    )
+    assert (tmp_path / "a.p12").exists() and f"chmod 600 {shared}" in warned and "group or by others" in warned
+    assert "chmod" not in quiet
+    assert "correct horse" not in warned + quiet
+
+
+async def test_command_lines_keep_a_path_with_a_space_one_argument(
+    tmp_path: Path, client: tuple[Holder, Holder, str, str]
+) -> None:
+    holder, _, _, _ = client
+    folder = tmp_path / "my certs"
+    folder.mkdir()
+    certificate_path, key_path = holder.files(folder, "client")
+    arguments = {"certificate_path": certificate_path, "key_path": key_path}
+    bundle = folder / "bundle.pem"
+    exported, _, _ = await _export(tmp_path, **arguments, target_path=str(bundle), format="pem-bundle")
+    curl = shlex.split(exported["how_to_use"][0])
+    assert curl[curl.index("--cert") + 1] == str(bundle) and curl[curl.index("--key") + 1] == key_path
+    assert f'proxy_ssl_certificate "{bundle}";' in exported["how_to_use"][2]
+
+    target = folder / "client.p12"
+    exported, _, _ = await _export(tmp_path, **arguments, target_path=str(target))
+    check = next(use for use in exported["how_to_use"] if use.startswith("Check it: "))
+    command = shlex.split(check.removeprefix("Check it: "))
+    assert command[command.index("-in") + 1] == str(target)
+    assert _runs(command)  # the line works as written, the passphrase read from its file
 
 
 async def test_refusals_write_nothing(tmp_path: Path, client: tuple[Holder, Holder, str, str]) -> None:

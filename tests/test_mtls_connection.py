@@ -20,7 +20,7 @@ from frontdoor_mcp.sandbox.runner import RunningSandbox, start_sandbox
 from frontdoor_mcp.sandbox.shares.ingress import _loopback_target  # pyright: ignore[reportPrivateUsage]
 from frontdoor_mcp.server import build_server
 from frontdoor_mcp.tools.connection import ConnectionTest
-from tests.mtls import Holder, certificate, client_ca, cn, key_usage
+from tests.mtls import Holder, certificate, client_ca, cn, key_usage, long_cn
 from tests.support import (
     CANARY_TOKEN,
     Sleeps,
@@ -79,6 +79,21 @@ async def test_a_client_the_share_trusts_gets_through_and_the_echo_names_it(
     assert tested["server_certificate"]["subject"] == "CN=localhost"
     assert "Connected to share" in text and "predicts ADMIT: agrees" in text and "export_client_credential" in text
     assert plane.data_plane.log[-1].outcome == "admitted" and plane.data_plane.log[-1].subject == "CN=svc-echo"
+
+
+@pytest.mark.filterwarnings("ignore:Attribute's length:UserWarning")  # reading the long CN: see long_cn
+async def test_a_cn_longer_than_x520s_bound_is_admitted_by_an_allowed_subject_naming_it(
+    plane: RunningSandbox, ca: Holder, trusted_id: str, tmp_path: Path, era: str
+) -> None:
+    long_name = "svc-" + "l" * 96
+    share = plane.add_share(
+        "longSubject", client_certificate_id=trusted_id, allowed_subjects=[f"CN={long_name}", "C=USA"]
+    )
+    client = certificate(long_cn(long_name), issuer=ca)
+    tested, _ = await _test(plane, tmp_path, era, share_id=share.id, **_client(tmp_path, client, "long"))
+    assert tested["connected"] is True and tested["stage"] == "connected"
+    assert tested["first_line"] == f"frontdoor-mcp sandbox share longSubject: admitted CN={long_name}"
+    assert plane.data_plane.log[-1].outcome == "admitted" and plane.data_plane.log[-1].subject == f"CN={long_name}"
 
 
 async def test_refusals_are_told_apart_by_where_they_happen(

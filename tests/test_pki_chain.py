@@ -12,8 +12,8 @@ from cryptography.x509.oid import NameOID
 from frontdoor_mcp.pki.chain import (
     NETSCAPE_CERT_TYPE,
     canonical_name,
-    factoring_security_bits,
     check_path,
+    factoring_security_bits,
     issued,
     netscape_cert_type,
     unhandled_critical,

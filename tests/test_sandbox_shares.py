@@ -160,6 +160,16 @@ def test_create_rejects_bad_bodies(api: httpx2.Client, change: Json, message: st
     assert body(response) == {"error": "invalid_request", "message": message}
 
 
+def test_allowed_subjects_are_read_without_x520_length_bounds(api: httpx2.Client) -> None:
+    """A CN past 64 characters, or a three-letter C, is still a distinguished name (a certificate may carry
+    one); what is not a name is refused."""
+    subjects = [f"CN={'c' * 100}", "C=USA", "CN=a= b"]
+    assert create(api, allowedSubjects=subjects)["allowedSubjects"] == subjects
+    refused = api.post(SHARES, json={**TCP, "ingressPort": 2100, "allowedSubjects": ["C=USA", "not a dn"]})
+    assert refused.status_code == 400
+    assert body(refused)["message"] == "allowedSubjects entries 2 are not distinguished names (RFC 4514)"
+
+
 def test_targets_that_are_accepted(api: httpx2.Client) -> None:
     for port, target in enumerate(("db.internal:5432", "tcp://10.0.0.7:22", "[::1]:5432"), start=2110):
         assert create(api, ingressPort=port, target=target)["target"] == target

@@ -17,7 +17,7 @@ from typing import Final
 from frontdoor_mcp import __version__
 from frontdoor_mcp.config import ConfigError, Settings, load_settings
 from frontdoor_mcp.hosting.flags import add_http_arguments, add_token_arguments
-from frontdoor_mcp.log_setup import configure_logging, warn_if_no_credential
+from frontdoor_mcp.log_setup import configure_logging, quiet_name_length_warnings, warn_if_no_credential
 from frontdoor_mcp.rules import ALL_TOOLSETS, TOOLSETS
 from frontdoor_mcp.sandbox.options import add_sandbox_arguments
 
@@ -130,6 +130,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    quiet_name_length_warnings()  # every command reads certificates; the sandbox's data plane too
     args = _parser().parse_args(argv)
     raise SystemExit(COMMANDS[args.command or "serve"](args))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import warnings
 from collections.abc import Callable, Iterable
 
 from frontdoor_mcp.config import CREDENTIAL_LOCATIONS, Settings
@@ -26,10 +27,18 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record), self._secrets())
 
 
+def quiet_name_length_warnings() -> None:
+    """cryptography warns when a certificate's name holds a value longer than X.520's bound (a CN over 64
+    characters). TLS does not enforce that bound and such certificates are in use: this server and the sandbox
+    read them as data, and the warning would only reach stderr saying nothing a person can act on."""
+    warnings.filterwarnings("ignore", message="Attribute's length must be", category=UserWarning)
+
+
 def configure_logging(level: str) -> logging.Handler:
     """stderr only (stdout carries the MCP protocol), with secrets redacted. Set up before the server is
     built, so the SDK's own `basicConfig` finds a handler and leaves it in place. `level` applies to our own
     loggers; other libraries' stay at WARNING unless `level` is TRACE (their internals at DEBUG)."""
+    quiet_name_length_warnings()
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()

@@ -27,7 +27,6 @@ from frontdoor_mcp.pki.pem import split_pem_blocks
 
 Compatibility = Literal["modern", "legacy"]
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey
-_TLS_KEYS: Final = (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey, ed448.Ed448PrivateKey)
 
 MODERN_KDF_ROUNDS: Final = 100_000
 """PBKDF2 iterations of a modern PKCS#12: well above OpenSSL's 2,048, still quick to open (tens of ms)."""
@@ -43,9 +42,7 @@ def load_private_key(text: str) -> PrivateKey:
         raise PemError("parse", "The private key is encrypted: give an unencrypted copy of it.") from None
     except (ValueError, UnsupportedAlgorithm):
         raise PemError("parse", "The file is not a PEM private key this server can read.") from None
-    if not isinstance(
-        key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey
-    ):
+    if not isinstance(key, PrivateKey):
         raise PemError("parse", "The private key is of a type TLS clients do not use.")
     return key
 

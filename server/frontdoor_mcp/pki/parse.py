@@ -6,7 +6,6 @@ else reads the text, so that even a malformed key is refused as a key. Errors ne
 
 from __future__ import annotations
 
-import warnings
 from typing import Literal
 
 from cryptography import x509
@@ -33,11 +32,6 @@ _WANTED = {
     "csr": "a certificate signing request (-----BEGIN CERTIFICATE REQUEST-----)",
     "either": "a certificate (-----BEGIN CERTIFICATE-----) or a CSR (-----BEGIN CERTIFICATE REQUEST-----)",
 }
-
-# cryptography warns when a certificate's name holds a value longer than X.520's upper bound (a CN over 64
-# characters). TLS does not enforce that bound and such certificates are used; they are read as data here, and
-# the warning would only reach the stdio server's stderr, once per call site, saying nothing the user can act on.
-warnings.filterwarnings("ignore", message="Attribute's length must be", category=UserWarning)
 
 
 def contains_private_key(text: str) -> bool:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import secrets
+import shlex
+import stat
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
@@ -276,10 +279,12 @@ async def export_client_credential(
     details = describe_certificate(certificate)
     if format == "pem-bundle":
         written = _write(target, pem_bundle(certificate, chain))
+        bundle, key = shlex.quote(written), shlex.quote(key_path)
         uses = [
-            f"curl --cert {written} --key {key_path} https://<the service>/",
-            f"openssl s_client -connect <host:port> -cert {written} -key {key_path}",
-            f"nginx, towards an mTLS upstream: proxy_ssl_certificate {written}; proxy_ssl_certificate_key {key_path};",
+            f"curl --cert {bundle} --key {key} https://<the service>/",
+            f"openssl s_client -connect <host:port> -cert {bundle} -key {key}",
+            "nginx, towards an mTLS upstream: "
+            f"proxy_ssl_certificate {_nginx_quoted(written)}; proxy_ssl_certificate_key {_nginx_quoted(key_path)};",
         ]
         exported = ExportedCredential(
             target_path=written,
@@ -304,11 +309,17 @@ async def export_client_credential(
             key, certificate, chain, friendly_name=friendly, passphrase=passphrase, compatibility=compatibility
         )
     )
+    cautions: list[str] = []
     if new_passphrase_file is not None:
         passphrase_file = _write(new_passphrase_file, passphrase + b"\n")
     else:
         assert passphrase_path is not None
         passphrase_file = str(resolved(passphrase_path))
+        if _readable_by_others(passphrase_file):
+            cautions.append(
+                f"Warning: {passphrase_file} can be read by its group or by others, and it holds the passphrase: "
+                f"chmod 600 {shlex.quote(passphrase_file)}"
+            )
     written = _write(target, data, after=f"the passphrase file {passphrase_file}" if new_passphrase_file else None)
     exported = ExportedCredential(
         target_path=written,
@@ -322,7 +333,7 @@ async def export_client_credential(
         friendly_name=friendly,
         how_to_use=_pkcs12_uses(written, passphrase_file),
     )
-    return Answer(exported, _export_text(exported))
+    return Answer(exported, _export_text(exported, cautions))
 
 
 async def _certificate_to_export(
@@ -390,19 +401,35 @@ def _common_name(certificate: x509.Certificate) -> str:
     return str(names[-1].value) if names else certificate.subject.rfc4514_string()
 
 
+def _readable_by_others(path: str) -> bool:
+    try:
+        mode = Path(path).stat().st_mode
+    except OSError:
+        return False  # it was read a moment ago; nothing to say about a file that is gone
+    return bool(mode & (stat.S_IRGRP | stat.S_IROTH))
+
+
+def _nginx_quoted(path: str) -> str:
+    """`path` as one nginx configuration argument, whatever it holds (spaces, `;`, quotes)."""
+    return '"' + path.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def _pkcs12_uses(target: str, passphrase_file: str) -> list[str]:
+    quoted = shlex.quote(target)
     return [
         f"Firefox: Settings > Privacy & Security > Certificates > View Certificates > Your Certificates > Import "
         f"{target}; the passphrase is the line in {passphrase_file}.",
         f"Chrome or Edge: on Windows open {target} (the import wizard), on macOS open it in Keychain Access; "
         "the passphrase as above.",
-        f'curl --cert-type P12 --cert "{target}:$(cat {passphrase_file})" https://<the service>/',
-        f"Java: keytool -importkeystore -srckeystore {target} -srcstoretype PKCS12 -destkeystore client.jks",
-        f"Check it: openssl pkcs12 -in {target} -info -noout -passin file:{passphrase_file}",
+        # curl's way to a PKCS#12 passphrase, `--cert <file>:<passphrase>`, shows it in the process list.
+        'curl: export again with format="pem-bundle" and give curl --cert (the bundle) and --key (the key file), '
+        "as that result shows: no passphrase on a command line.",
+        f"Java: keytool -importkeystore -srckeystore {quoted} -srcstoretype PKCS12 -destkeystore client.jks",
+        f"Check it: openssl pkcs12 -in {quoted} -info -noout -passin {shlex.quote('file:' + passphrase_file)}",
     ]
 
 
-def _export_text(exported: ExportedCredential) -> str:
+def _export_text(exported: ExportedCredential, cautions: Sequence[str] = ()) -> str:
     chain = f" and {exported.chain_length} chain certificate(s)" if exported.chain_length else ""
     if exported.format == "pem-bundle":
         what = (
@@ -417,6 +444,7 @@ def _export_text(exported: ExportedCredential) -> str:
         )
     lines = [
         what,
+        *cautions,
         f"Certificate {shown(exported.subject)}, SHA-256 {exported.fingerprint_sha256}.",
         "To use it:",
         *(f"- {use}" for use in exported.how_to_use),

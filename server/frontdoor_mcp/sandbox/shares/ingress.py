@@ -23,8 +23,10 @@ import ipaddress
 import logging
 import selectors
 import socket
+import sqlite3
 import ssl
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -40,6 +42,8 @@ from frontdoor_mcp.sandbox.storage.store import Store
 IngressPorts = Literal["fixed", "ephemeral"]
 HANDSHAKE_TIMEOUT_S: Final = 10.0
 TARGET_CONNECT_TIMEOUT_S: Final = 2.0
+STOP_WAIT_S: Final = 2.0
+"""How long `stop` waits, in all, for the connections' threads to end once their sockets are shut down."""
 LOG_LENGTH: Final = 2_000
 _CHUNK: Final = 64 * 1024
 
@@ -106,6 +110,10 @@ class DataPlane:
         self._wake_read.setblocking(False)
         self._selector.register(self._wake_read, selectors.EVENT_READ, None)
         self._stopped = threading.Event()
+        self._live: set[socket.socket] = set()
+        """A duplicate of each live connection's socket (the client's, and the target's when proxied): `stop`
+        shuts the connection down through it, never touching the socket a worker thread is using."""
+        self._workers: set[threading.Thread] = set()
         self._contexts: dict[tuple[str, str | None], ssl.SSLContext] = {}
         self.log: deque[ConnectionRecord] = deque(maxlen=LOG_LENGTH)
         self._thread = threading.Thread(target=self._accept_forever, name="sandbox-ingress", daemon=True)
@@ -168,16 +176,49 @@ class DataPlane:
             return None if listener is None else f"127.0.0.1:{listener.sock.getsockname()[1]}"
 
     def stop(self) -> None:
+        """Stop listening, cut every live connection (in the handshake, echoed or proxied), and wait a bounded
+        time for their threads: nothing answers on a share afterwards."""
         self._stopped.set()
         self._wake()
-        self._thread.join(timeout=2)
+        self._thread.join(timeout=STOP_WAIT_S)
         with self._lock:
             for listener in self._listeners.values():
                 listener.sock.close()
             self._listeners.clear()
+            for handle in self._live:
+                with contextlib.suppress(OSError):
+                    handle.shutdown(socket.SHUT_RDWR)
+                handle.close()
+            self._live.clear()
+            workers = list(self._workers)
+        deadline = time.monotonic() + STOP_WAIT_S
+        for worker in workers:
+            worker.join(timeout=max(0.0, deadline - time.monotonic()))
         self._selector.close()
         self._wake_read.close()
         self._wake_write.close()
+
+    def _track(self, sock: socket.socket) -> socket.socket | None:
+        """A handle through which `stop` can cut `sock`'s connection; None, and `sock` closed, once stopping
+        (under the lock with `stop`: no connection is taken on after it has cut the others) or when no
+        descriptor is left for the handle (a connection `stop` could not cut is not served)."""
+        with self._lock:
+            if not self._stopped.is_set():
+                try:
+                    handle = sock.dup()
+                except OSError:
+                    pass
+                else:
+                    self._live.add(handle)
+                    return handle
+        sock.close()
+        return None
+
+    def _untrack(self, handle: socket.socket) -> None:
+        # Closed under the lock: `stop` never shuts down a descriptor number that has meanwhile been reused.
+        with self._lock:
+            self._live.discard(handle)
+            handle.close()
 
     def _wake(self) -> None:
         with contextlib.suppress(OSError):
@@ -199,23 +240,41 @@ class DataPlane:
             return  # closed meanwhile, or another thread took it
         with self._lock:
             listener = self._listeners.get(share_id)
-        if listener is None:
-            connection.close()
-            return
-        worker = threading.Thread(
-            target=self._serve_connection,
-            args=(listener, connection, f"{peer[0]}:{peer[1]}"),
-            name=f"sandbox-ingress-{share_id}",
-            daemon=True,
-        )
+            if listener is None or self._stopped.is_set():
+                connection.close()
+                return
+            worker = threading.Thread(
+                target=self._serve_connection,
+                args=(listener, connection, f"{peer[0]}:{peer[1]}"),
+                name=f"sandbox-ingress-{share_id}",
+                daemon=True,
+            )
+            self._workers.add(worker)
         worker.start()
 
     # One connection -------------------------------------------------------------------------------------------
 
     def _serve_connection(self, listener: _Listener, connection: socket.socket, peer: str) -> None:
-        share = self._store.shares.get(listener.frontdoor_id, listener.share_id)
-        if share is None:
+        handle = self._track(connection)
+        try:
+            if handle is not None:
+                self._serve_tracked(listener, connection, peer)
+        finally:
+            if handle is not None:
+                self._untrack(handle)
             connection.close()
+            with self._lock:
+                self._workers.discard(threading.current_thread())
+
+    def _serve_tracked(self, listener: _Listener, connection: socket.socket, peer: str) -> None:
+        try:
+            share = self._store.shares.get(listener.frontdoor_id, listener.share_id)
+            if share is None:
+                return
+            context = self._context(share)
+        except (sqlite3.Error, OSError):
+            # `stop` waits for a worker only so long; one that outlives it finds the store, or the server's
+            # credentials, gone: it just ends.
             return
         connection.setblocking(True)
         # TLS 1.3 sends its tickets and then the first bytes as small writes: without NODELAY, Nagle holds the
@@ -223,10 +282,10 @@ class DataPlane:
         connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         connection.settimeout(HANDSHAKE_TIMEOUT_S)
         try:
-            tls = self._context(share).wrap_socket(connection, server_side=True)
+            tls = context.wrap_socket(connection, server_side=True)
         except (ssl.SSLError, OSError) as exc:
-            self._record(share, peer, "refused", "handshake", "chain", _handshake_failure(exc), None)
-            connection.close()
+            if not self._stopped.is_set():  # a handshake `stop` cut short is no refusal
+                self._record(share, peer, "refused", "handshake", "chain", _handshake_failure(exc), None)
             return
         subject = None
         with tls:
@@ -247,8 +306,14 @@ class DataPlane:
             self._record(share, peer, "admitted", "admitted", None, how, subject)
             if upstream is None:
                 _echo(tls, subject, share.name)
-            else:
-                _proxy(tls, upstream)
+                return
+            with upstream:
+                upstream_handle = self._track(upstream)
+                if upstream_handle is not None:
+                    try:
+                        _proxy(tls, upstream, name=f"{threading.current_thread().name}-back")
+                    finally:
+                        self._untrack(upstream_handle)
 
     def _context(self, share: ShareRow) -> ssl.SSLContext:
         """The TLS server context for `share` as it is now: the certificate it names, read at each connection
@@ -332,7 +397,7 @@ def _echo(tls: ssl.SSLSocket, subject: str | None, share_name: str) -> None:
             tls.sendall(data)
 
 
-def _proxy(tls: ssl.SSLSocket, upstream: socket.socket) -> None:
+def _proxy(tls: ssl.SSLSocket, upstream: socket.socket, *, name: str) -> None:
     """Bytes both ways until either side closes."""
     upstream.settimeout(None)
 
@@ -343,8 +408,7 @@ def _proxy(tls: ssl.SSLSocket, upstream: socket.socket) -> None:
         with contextlib.suppress(OSError):
             sink.shutdown(socket.SHUT_WR)
 
-    back = threading.Thread(target=pump, args=(upstream, tls), daemon=True)
+    back = threading.Thread(target=pump, args=(upstream, tls), name=name, daemon=True)
     back.start()
     pump(tls, upstream)
     back.join(timeout=5)
-    upstream.close()

@@ -3,6 +3,7 @@ session in both protocol eras; and the prompts packaged into the wheel."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,11 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS, TextContent, TextResourceContents
 
 from frontdoor_mcp.config import Settings
-from frontdoor_mcp.prompt_library import load_prompts
+from frontdoor_mcp.prompt_library import load_prompts, offered_prompts
 from frontdoor_mcp.sandbox.runner import RunningSandbox
 from frontdoor_mcp.server import FrontdoorServer, build_server
+from frontdoor_mcp.toolkit.definition import offered
+from frontdoor_mcp.tools import ALL_TOOLS
 from tests.support import connect, make_certificate, ok
 
 pytestmark = pytest.mark.anyio
@@ -168,3 +171,19 @@ async def test_resource_read_of_a_frontdoor_not_permitted_explains(
         with pytest.raises(MCPError) as raised:
             await client.read_resource(uri)
     assert f"cannot use frontdoor {other}" in raised.value.message
+
+
+@pytest.mark.parametrize(("read_only", "remote"), [(False, False), (True, False), (False, True)])
+def test_every_tool_a_prompt_tells_the_model_to_call_is_offered_wherever_the_prompt_is(
+    read_only: bool, remote: bool
+) -> None:
+    """Read from the text as a model reads it ("call X"), not through the server's own `tools_named`: a prompt
+    that sent the model to a tool the session lacks would leave it looking for one."""
+    tools = {tool.name for tool in offered(ALL_TOOLS, read_only=read_only, remote=remote)}
+    listed = offered_prompts(
+        offered_tools=tools, all_tools=[tool.name for tool in ALL_TOOLS], read_only=read_only, remote=remote
+    )
+    for prompt in listed:
+        called = set(re.findall(r"\b[Cc]all ([a-z]+(?:_[a-z0-9]+)+)", prompt.body))
+        assert called, prompt.name
+        assert called <= tools, (prompt.name, sorted(called - tools))

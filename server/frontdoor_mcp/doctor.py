@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
-from urllib.parse import urlsplit
 
 import anyio
 
@@ -22,9 +21,9 @@ from frontdoor_mcp.api.errors import (
     Unauthorized,
     UnexpectedResponse,
 )
-from frontdoor_mcp.config import DEFAULT_API_URL, ConfigError, Settings, credential_places, load_settings
+from frontdoor_mcp.config import ConfigError, Settings, credential_places, load_settings
 from frontdoor_mcp.rules import CLOCK_SKEW_THRESHOLD_S
-from frontdoor_mcp.toolkit.failures import DOCUMENTED_BASE_PATH
+from frontdoor_mcp.toolkit.failures import wrong_base_url
 
 PROBE_FRONTDOOR_ID: Final = "00000000-0000-0000-0000-000000000000"
 """Asked for when no frontdoor is configured: a 403 still proves the API answers and accepts the credentials.
@@ -101,15 +100,11 @@ async def _api_checks(client: FrontdoorClient, settings: Settings) -> list[Check
 
 
 def _wrong_base_url(exc: NotFound, settings: Settings, *, shown_frontdoor: str | None) -> str:
-    """A 404 to the list every frontdoor has: the URL is wrong (said without the probe's frontdoor id)."""
-    parts = urlsplit(settings.api_url)
-    path = f"{parts.path}/{shown_frontdoor or '{frontdoorId}'}/client-certificates"
-    missing = "" if parts.path.rstrip("/").endswith(DOCUMENTED_BASE_PATH) else f" (it lacks {DOCUMENTED_BASE_PATH})"
-    return (
-        f"GET {parts.scheme}://{parts.netloc}{path} answered {exc.status_code} (no such path): every frontdoor has "
-        f"it, so FRONTDOOR_API_URL {settings.api_url} is not the API's base URL{missing}; NetFoundry's is "
-        f"{DEFAULT_API_URL}"
-    )
+    """The tools' sentence for a wrong base URL, the path shown without the probe's frontdoor id."""
+    if exc.call is None:  # every API failure carries its call; said plainly should one not
+        return f"{settings.api_url} answered {exc.status_code} (no such path)"
+    shown = exc.call.path.replace(PROBE_FRONTDOOR_ID, shown_frontdoor or "{frontdoorId}")
+    return wrong_base_url(exc.call, settings.api_url, status=exc.status_code, shown_path=shown)
 
 
 def _failure(exc: FrontdoorError) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
@@ -21,7 +21,7 @@ from frontdoor_mcp.api.errors import (
     Unauthorized,
     UnexpectedResponse,
 )
-from frontdoor_mcp.config import ConfigError, Settings, credential_places, load_settings
+from frontdoor_mcp.config import ConfigError, Settings, cannot_be_understood, credential_places, load_settings
 from frontdoor_mcp.rules import CLOCK_SKEW_THRESHOLD_S
 from frontdoor_mcp.toolkit.failures import wrong_base_url
 
@@ -147,17 +147,23 @@ def run_doctor(
     log_level: str | None = None,
     toolsets: str | None = None,
     env: Mapping[str, str] | None = None,
+    other_settings: Collection[str] = (),
 ) -> int:
     """Print the report; 0 when every check passed, 1 when one failed, 2 for a configuration that cannot be
-    understood (every problem printed)."""
+    understood (every problem printed). `other_settings`: as `load_settings` takes them."""
     try:
         settings = load_settings(
-            env, api_url=api_url, frontdoor_id=frontdoor_id, log_level=log_level, toolsets=toolsets
+            env,
+            other_settings=other_settings,
+            api_url=api_url,
+            frontdoor_id=frontdoor_id,
+            log_level=log_level,
+            toolsets=toolsets,
         )
     except ConfigError as exc:
         for problem in exc.problems:
             print(f"FAIL configuration: {problem}")
-        print(f"{len(exc.problems)} setting(s) cannot be understood: the stdio server would act on nothing.")
+        print(cannot_be_understood(exc.problems))
         return 2
     print(f"frontdoor-mcp doctor: {settings.api_url}")
     checks = anyio.run(diagnose, settings)

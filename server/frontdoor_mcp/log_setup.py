@@ -42,6 +42,13 @@ def configure_logging(level: str) -> logging.Handler:
     return handler
 
 
+def print_problems(problems: Iterable[str]) -> None:
+    """Each configuration problem as one line on stderr, as every command that serves says them (an MCP client
+    may show a server's stderr; the stdio server also answers with them)."""
+    for problem in problems:
+        print(f"frontdoor-mcp: {problem}", file=sys.stderr, flush=True)
+
+
 def warn_if_no_credential(settings: Settings) -> None:
     """The server still starts without a credential (local tools work, and a request token is redeemed without
     one), but a person starting it should know why the API tools will refuse. Not said when the settings could

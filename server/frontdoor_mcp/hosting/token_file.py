@@ -66,7 +66,12 @@ def read_entries(path: Path) -> list[TokenEntry]:
             raise ConfigError(f"tokens file {path} is too large")
         raw = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"tokens file {path} cannot be read ({exc.strerror or type(exc).__name__})") from None
+        # The path is not shown: a value that names no file may be anything (a token pasted into the wrong
+        # variable). Past this point it names a file, and a path is what it is.
+        raise ConfigError(
+            f"the tokens file cannot be read ({exc.strerror or type(exc).__name__}): check the path given "
+            "(FRONTDOOR_MCP_HTTP_TOKENS_FILE, --tokens-file or --file)"
+        ) from None
     _check_ownership(path, info)
     try:
         document: Any = json.loads(raw)

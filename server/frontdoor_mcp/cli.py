@@ -180,8 +180,9 @@ def _serve(args: argparse.Namespace) -> int:
             served = _sandboxed(settings, args.db, cleanup)
             if served is None:
                 return 2
-        warn_if_no_credential(served)
-        build_server(served).run("stdio")
+        server = build_server(served)
+        warn_if_no_credential(served, server.offered_tools)
+        server.run("stdio")
     return 0
 
 

@@ -51,7 +51,7 @@ from frontdoor_mcp.hosting.scopes import ScopeGate
 from frontdoor_mcp.hosting.token_file import TokenFileVerifier
 from frontdoor_mcp.prompt_library import offered_prompts
 from frontdoor_mcp.server import FrontdoorServer, build_server, tool_definitions
-from frontdoor_mcp.toolkit.definition import offered
+from frontdoor_mcp.toolkit.definition import ToolDef, offered
 
 SESSION_IDLE_TIMEOUT_S: Final = 15 * 60
 """A stateful session nobody has used for this long is closed (the client then starts a new one)."""
@@ -107,6 +107,13 @@ def served_settings(settings: Settings, options: HostingOptions) -> Settings:
     return dataclasses.replace(settings, read_only=not options.allow_writes)
 
 
+def offered_over_http(settings: Settings, options: HostingOptions) -> list[ToolDef]:
+    """The tools the HTTP app offers, before scopes: the remote variants of the settings' toolsets, the write
+    tools only with --allow-writes."""
+    served = served_settings(settings, options)
+    return offered(tool_definitions().values(), read_only=served.read_only, remote=True, toolsets=served.toolsets)
+
+
 def token_verifier(options: HostingOptions, refusals: RefusalLog | None = None) -> TokenVerifier:
     if isinstance(options.auth, TokenFileAuth):
         return TokenFileVerifier(options.auth.path, refusals=refusals)
@@ -133,8 +140,8 @@ def build_http_app(
 ) -> Starlette:
     """The ASGI app for `options`. `verifier` replaces the one `options.auth` names (tests), `clock` the rate
     limiter's and the refusal log's; `server_kwargs` go to `build_server` (a test's transport to the API, say)."""
+    tools = offered_over_http(settings, options)
     settings = served_settings(settings, options)
-    tools = offered(tool_definitions().values(), read_only=settings.read_only, remote=True, toolsets=settings.toolsets)
     known = list(tool_definitions())
     prompts = {
         prompt.name: prompt.tools_named(known)

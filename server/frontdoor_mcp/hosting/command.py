@@ -16,7 +16,7 @@ from typing import Final
 import uvicorn
 
 from frontdoor_mcp.config import ConfigError, ProblemCollector, Settings, load_settings
-from frontdoor_mcp.hosting.asgi import build_http_app
+from frontdoor_mcp.hosting.asgi import build_http_app, offered_over_http
 from frontdoor_mcp.hosting.flags import HTTP_SETTINGS, overrides
 from frontdoor_mcp.hosting.log_format import configure_http_logging
 from frontdoor_mcp.hosting.options import SCOPES, HostingOptions, TokenFileAuth, load_hosting_options
@@ -86,7 +86,7 @@ def serve_http(settings: Settings, options: HostingOptions) -> int:
     except ConfigError as exc:
         print_problems(exc.problems)
         return 2
-    warn_if_no_credential(settings)
+    warn_if_no_credential(settings, [tool.name for tool in offered_over_http(settings, options)])
     try:
         sock = _bind(options.host, options.port)
     except OSError as exc:

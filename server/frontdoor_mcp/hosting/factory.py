@@ -19,7 +19,7 @@ from typing import Final
 from starlette.applications import Starlette
 
 from frontdoor_mcp.config import ConfigError, ProblemCollector, env_text, load_settings
-from frontdoor_mcp.hosting.asgi import build_http_app
+from frontdoor_mcp.hosting.asgi import build_http_app, offered_over_http
 from frontdoor_mcp.hosting.flags import HTTP_SETTINGS
 from frontdoor_mcp.hosting.log_format import configure_http_logging
 from frontdoor_mcp.hosting.options import load_hosting_options
@@ -47,7 +47,7 @@ def app_from_environment() -> Starlette:
         if not _logging_ready:
             configure_http_logging(configure_logging(settings.log_level), options.log_format)
             _logging_ready = True
-        warn_if_no_credential(settings)
+        warn_if_no_credential(settings, [tool.name for tool in offered_over_http(settings, options)])
         return build_http_app(settings, options)
     except ConfigError as exc:
         print_problems(exc.problems)

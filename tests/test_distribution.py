@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Final, cast
 
+import hatch_build
 import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
@@ -303,6 +304,30 @@ def tracked_files(root: Path) -> list[str]:
     return [name for name in listed.decode().split("\0") if name]
 
 
+def git(*args: str, cwd: Path) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, timeout=60, capture_output=True)
+
+
+def test_an_untracked_file_stops_the_build_with_a_paragraph_naming_it_and_what_to_do(tmp_path: Path) -> None:
+    git("init", "-q", cwd=tmp_path)
+    (tmp_path / "kept.py").write_text("", encoding="utf-8")
+    git("add", "kept.py", cwd=tmp_path)
+    strays = [f"notes-{index:02}.txt" for index in range(12)]
+    hatch_build.check_tracked(tmp_path, ["kept.py"])  # nothing untracked: nothing said
+    with pytest.raises(hatch_build.BuildStopped) as stopped:
+        hatch_build.check_tracked(tmp_path, ["kept.py", *strays])
+    said = str(stopped.value)
+    assert said.startswith(f"The sdist would hold files git does not track: {', '.join(strays[:10])} and 2 more.")
+    assert "git add" in said and ".gitignore" in said and "remove it" in said and "Nothing was written." in said
+    assert "\n" not in said, "one paragraph"
+
+
+def test_a_failing_git_ls_files_is_said_with_gits_own_words(tmp_path: Path) -> None:
+    with pytest.raises(hatch_build.BuildStopped) as stopped:
+        hatch_build.tracked_files(tmp_path)  # not a repository
+    assert f"`git ls-files` failed in {tmp_path}: fatal: not a git repository" in str(stopped.value)
+
+
 @pytest.mark.slow
 def test_the_sdist_holds_only_what_git_tracks(tmp_path: Path) -> None:
     """A copy of the checkout (its tracked files, in a fresh repository), with what a person leaves lying about:
@@ -324,7 +349,10 @@ def test_the_sdist_holds_only_what_git_tracks(tmp_path: Path) -> None:
     command = [found, "build", "--sdist", "--out-dir", str(tmp_path / "dist"), str(checkout)]
     refused = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False, env=outside_env())
     assert refused.returncode != 0
-    assert "git does not track: server/frontdoor_mcp/notes.txt." in refused.stderr
+    assert "frontdoor-mcp: The sdist would hold files git does not track: server/frontdoor_mcp/notes.txt." in (
+        refused.stderr
+    )
+    assert "Traceback" not in refused.stderr, "a paragraph, not a traceback"
     stray.unlink()
     run(command, cwd=tmp_path, env=outside_env())
     (sdist,) = (tmp_path / "dist").glob("*.tar.gz")

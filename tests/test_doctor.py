@@ -196,8 +196,9 @@ def test_an_api_url_without_its_base_path_is_named_with_the_status_it_got(
     shown = sandbox.frontdoor_id if frontdoor else "{frontdoorId}"
     assert line(lines, "api") == (
         f"FAIL api: GET {sandbox.root_url}/{shown}/client-certificates answered 404 (no such path): every frontdoor "
-        f"has it, so FRONTDOOR_API_URL {sandbox.root_url} is not the API's base URL (it lacks /frontdoor); "
-        "NetFoundry's is https://gateway.production.netfoundry.io/frontdoor"
+        f"has this path under the API's base URL, so the configured FRONTDOOR_API_URL {sandbox.root_url} is wrong (it "
+        "lacks the /frontdoor path). Nothing was changed. Set FRONTDOOR_API_URL to the API's base URL (NetFoundry's "
+        "is https://gateway.production.netfoundry.io/frontdoor) and restart the server."
     )
     assert not [text for text in lines if "accepts" in text or "403" in text or "frontdoor:" in text[5:16]]
     assert "00000000-0000-0000-0000-000000000000" not in "\n".join(lines), "the probe's id is never shown"

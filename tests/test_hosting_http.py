@@ -18,7 +18,7 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import ElicitRequestParams, ElicitResult, ErrorData
 
 from frontdoor_mcp.hosting.audit import AUDIT_LOGGER
-from frontdoor_mcp.hosting.callers import AUTH_LOGGER
+from frontdoor_mcp.hosting.callers import AUTH_LOGGER, RefusalLog, calling_from
 from frontdoor_mcp.hosting.guard import allowed
 from frontdoor_mcp.hosting.log_format import JsonLinesFormatter
 from frontdoor_mcp.prompt_library import tools_named
@@ -26,6 +26,7 @@ from frontdoor_mcp.sandbox.runner import RunningSandbox
 from frontdoor_mcp.toolkit.adapter import built_tool
 from frontdoor_mcp.toolkit.definition import is_local_file_argument
 from frontdoor_mcp.tools import ALL_TOOLS
+from tests.clocks import ManualClock
 from tests.hosting_support import STATE_KEY, Tokens, bearer, http_server, make_tokens, mcp_over_http, options_for
 from tests.support import fresh_lane, make_certificate, ok, sandbox_settings, text_of
 
@@ -73,7 +74,11 @@ async def test_without_a_valid_token_it_is_401_with_a_challenge(url: str, tokens
         for token in (None, "garbage", tokens.writer[:-2] + "xx"):
             response = await client.post(url, headers=bearer(token, **MCP_HEADERS), json=INITIALIZE)
             assert response.status_code == 401
-            assert response.headers["www-authenticate"].startswith('Bearer error="invalid_token"')
+            challenge = response.headers["www-authenticate"]
+            if token is None:  # RFC 6750, 3.1: no credentials sent, so no error code
+                assert challenge == "Bearer" and "error" not in response.json()
+            else:
+                assert challenge.startswith('Bearer error="invalid_token"')
         accepted = await client.post(url, headers=bearer(tokens.writer, **MCP_HEADERS), json=INITIALIZE)
     assert accepted.status_code == 200
 
@@ -92,8 +97,56 @@ async def test_a_wrong_token_is_told_from_a_missing_one_and_logged_without_it(
     assert "not accepted" in refused.json()["error_description"]
     assert logged_for_missing == [], "no token sent: nothing to log"
     lines = [record.getMessage() for record in caplog.records if record.name == AUTH_LOGGER]
-    assert lines == ["refused a bearer token (principal unknown): it is in no entry of the tokens file"]
+    assert lines == ["refused a bearer token (principal unknown) from 127.0.0.1: it is in no entry of the tokens file"]
     assert wrong not in caplog.text and wrong[:12] not in caplog.text
+
+
+def test_refusals_are_logged_once_per_reason_a_minute_then_counted(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger=AUTH_LOGGER)
+    clock = ManualClock(1000.0)
+    refusals = RefusalLog(clock=clock)
+    with calling_from("10.0.0.7"):
+        for _ in range(5):
+            refusals.refused("it has expired")
+            clock.now += 10  # 0..40 s: one line
+        refusals.refused("not a JWT")  # another reason: its own line
+        clock.now += 20  # 60 s after the first line
+        refusals.refused("it has expired")
+    with calling_from("203.0.113.9\nforged line"):
+        clock.now += 61
+        refusals.refused("it has expired")
+    clock.now += 61
+    refusals.refused("it has expired")  # no request: no address
+    seen = [record.getMessage() for record in caplog.records if record.name == AUTH_LOGGER]
+    prefix = "refused a bearer token (principal unknown) from"
+    assert seen == [
+        f"{prefix} 10.0.0.7: it has expired",
+        f"{prefix} 10.0.0.7: not a JWT",
+        f"{prefix} 10.0.0.7: it has expired (and 4 more refused for this reason since the last such line, not logged)",
+        f"{prefix} 203.0.113.9?forged?line: it has expired",
+        f"{prefix} an unknown address: it has expired",
+    ]
+
+
+async def test_over_http_a_stream_of_wrong_tokens_is_one_line_with_the_address(
+    lane: RunningSandbox, tmp_path: Path, tokens: Tokens, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger=AUTH_LOGGER)
+    clock = ManualClock(1000.0)
+    wrong = [tokens.writer[:-2] + f"x{index}" for index in range(4)]
+    with http_server(sandbox_settings(lane, tmp_path), options_for(tokens), clock=clock) as served:
+        async with httpx2.AsyncClient() as client:
+            for index, token in enumerate(wrong):
+                clock.now += 61 if index == 3 else 0  # the last one after the quiet minute
+                refused = await client.post(served, headers=bearer(token, **MCP_HEADERS), json=INITIALIZE)
+                assert refused.status_code == 401
+    lines = [record.getMessage() for record in caplog.records if record.name == AUTH_LOGGER]
+    assert lines == [
+        "refused a bearer token (principal unknown) from 127.0.0.1: it is in no entry of the tokens file",
+        "refused a bearer token (principal unknown) from 127.0.0.1: it is in no entry of the tokens file (and 2 "
+        "more refused for this reason since the last such line, not logged)",
+    ]
+    assert not [token for token in wrong if token[:12] in caplog.text]
 
 
 async def test_host_and_origin_are_checked_before_the_token(url: str, tokens: Tokens) -> None:

@@ -11,14 +11,15 @@ import hmac
 import json
 import logging
 import os
+import shlex
 import subprocess
-import sys
 import time
 from collections.abc import Generator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx2
 import jwt
 import pytest
@@ -28,6 +29,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from frontdoor_mcp.hosting.callers import AUTH_LOGGER
 from frontdoor_mcp.hosting.issuer_tokens import LEEWAY_S, IssuerKeys, IssuerTokenVerifier, metadata_urls
 from frontdoor_mcp.hosting.options import SCOPES, HostingOptions, IssuerAuth
+from frontdoor_mcp.sandbox.command import MCP_RESOURCE_EXAMPLE
 from frontdoor_mcp.sandbox.runner import RunningSandbox
 from frontdoor_mcp.sandbox.storage.store import MCP_SERVER_SCOPES
 from frontdoor_mcp.toolkit.definition import offered
@@ -97,7 +99,7 @@ async def test_a_token_that_is_not_for_us_or_not_in_time_is_refused(
     token = issuer.mint_jwt(_claims(issuer, **changes))
     assert await _verifier(issuer).verify_token(token) is None
     (line,) = [record.getMessage() for record in caplog.records if record.name == AUTH_LOGGER]
-    assert line.startswith("refused a bearer token (principal unknown): it ")
+    assert line.startswith("refused a bearer token (principal unknown) from an unknown address: it ")
     assert token not in caplog.text and "svc" not in line, "neither the token nor a claim of it"
 
 
@@ -207,8 +209,9 @@ async def test_over_http_refusals_are_401_with_the_metadata_and_the_metadata_is_
             response = await client.post(jwt_server, headers=bearer(token), json={})
             assert response.status_code == 401, token
             challenge = response.headers["www-authenticate"]
-            assert challenge.startswith("Bearer ") and 'error="invalid_token"' in challenge
-            assert "resource_metadata=" in challenge
+            assert challenge.startswith("Bearer ") and "resource_metadata=" in challenge
+            # RFC 6750, 3.1: a request that sent no credentials gets no error code.
+            assert ('error="invalid_token"' in challenge) is (token is not None), challenge
         metadata_url = challenge.split('resource_metadata="', 1)[1].rstrip('"')
         metadata = (await client.get(metadata_url)).json()
     assert metadata["resource"].rstrip("/") == jwt_server
@@ -248,21 +251,18 @@ async def test_the_sandboxs_own_mcp_client_sees_every_tool(issuer: RunningSandbo
 
 
 @contextmanager
-def http_with_issuer(issuer: str, resource: str, port: int, env: dict[str, str]) -> Generator[None]:
-    """`frontdoor-mcp http --issuer ISSUER --resource-url RESOURCE --port PORT --allow-writes`, until it listens."""
-    command = [sys.executable, "-m", "frontdoor_mcp", "http", "--issuer", issuer, "--resource-url", resource]
+def serving(command: list[str], resource: str, env: dict[str, str]) -> Generator[None]:
+    """`command` (an `http` command) running, until it says it serves `resource`."""
     server = subprocess.Popen(
-        [*command, "--port", str(port), "--allow-writes"],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+        command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
     try:
         assert server.stderr is not None
-        started = server.stderr.readline()
-        assert f"at {resource} " in started, started
+        said: list[str] = []
+        while not said or f"at {resource} " not in said[-1]:  # uv may say something first
+            line = server.stderr.readline()
+            assert line, f"the server stopped: {said}"
+            said.append(line)
         yield
     finally:
         server.terminate()
@@ -272,30 +272,32 @@ def http_with_issuer(issuer: str, resource: str, port: int, env: dict[str, str])
 @pytest.mark.slow
 @pytest.mark.anyio
 async def test_oauth_mode_end_to_end_on_one_machine_with_the_sandbox_as_issuer(tmp_path: Path) -> None:
-    """The README's OAuth-mode try, as commands: `frontdoor-mcp sandbox` (its banner names the issuer and the MCP
-    client), `frontdoor-mcp http --issuer ... --resource-url ...` against it, a token from the sandbox's token
-    endpoint for that resource, then an MCP client with it."""
+    """The README's OAuth-mode try, as the sandbox's banner prints it: `frontdoor-mcp sandbox`, then its three
+    lines run as printed (the API settings exported; the HTTP server started as a client here would start it,
+    with the sandbox as its issuer; the token from the sandbox's token endpoint with curl), the one substitution
+    being the HTTP server's port (a free one, not 8765, which may be taken); then an MCP client with the token."""
     with spawned(["--db", str(tmp_path / "sandbox.db"), "--port", "0"]) as sandbox:
-        issuer = sandbox.banner_value("OAuth issuer")
-        client_id, rest = sandbox.banner_value("MCP client").split(" / ", 1)
-        secret = rest.split(" ", 1)[0]
+        heading = next(line for line in sandbox.banner if line.startswith("The HTTP server's OAuth mode"))
+        at = sandbox.banner.index(heading)
+        export, serve, fetch = (shlex.split(line) for line in sandbox.banner[at + 1 : at + 4])
         with loopback_socket() as probe:
             port = probe.getsockname()[1]
         resource = f"http://127.0.0.1:{port}/mcp"
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("FRONTDOOR_", "NETFOUNDRY_"))},
-            "FRONTDOOR_API_URL": sandbox.banner_value("API base URL"),
-            "FRONTDOOR_ID": sandbox.banner_value("Frontdoor id"),
-            "NETFOUNDRY_API_TOKEN": sandbox.banner_value("Token"),
-        }
-        with http_with_issuer(issuer, resource, port, env):
-            token_url = sandbox.banner_value("OAuth2 client").rsplit(" at ", 1)[1]
-            form = {"grant_type": "client_credentials", "resource": resource}
-            async with httpx2.AsyncClient() as http:
-                answer = await http.post(token_url, data=form, auth=(client_id, secret))
-            answer.raise_for_status()
-            async with mcp_over_http(resource, str(answer.json()["access_token"]), "legacy") as client:
+
+        def on_our_port(words: list[str]) -> list[str]:
+            return [word.replace(MCP_RESOURCE_EXAMPLE, resource) for word in words]
+
+        assert export[0] == "export" and MCP_RESOURCE_EXAMPLE in serve and f"resource={MCP_RESOURCE_EXAMPLE}" in fetch
+        shell = {k: v for k, v in os.environ.items() if not k.startswith(("FRONTDOOR_", "NETFOUNDRY_", "VIRTUAL_ENV"))}
+        env = shell | dict(word.split("=", 1) for word in export[1:])
+        assert set(env) - set(shell) == {"FRONTDOOR_API_URL", "FRONTDOOR_ID", "NETFOUNDRY_API_TOKEN"}
+        with serving([*on_our_port(serve), "--port", str(port)], resource, env):
+            with anyio.fail_after(60):
+                fetched = await anyio.run_process(on_our_port(fetch))
+            token = str(json.loads(fetched.stdout)["access_token"])
+            async with mcp_over_http(resource, token, "legacy") as client:
                 tools = (await client.list_tools()).tools
                 listed = await client.call_tool("list_client_certificates", {})
+    assert serve[:4] == ["uv", "run", "--directory", str(Path(__file__).resolve().parent.parent)], serve
     assert len(tools) == len(offered(ALL_TOOLS, read_only=False, remote=True))
     assert not listed.is_error

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import socket
 from collections.abc import Generator
 from contextlib import contextmanager
@@ -116,6 +117,11 @@ def test_the_printed_configuration_starts_the_server_as_it_can_start_here() -> N
     assert here["env"] == published["env"]
     assert json.dumps({"mcpServers": {"frontdoor-sandbox": here}}, indent=2) in printed
     assert 'Once frontdoor-mcp is published on PyPI, "command": "uvx"' in printed
+    oauth = printed.split("The HTTP server's OAuth mode", 1)[1].splitlines()[1:4]
+    assert oauth[0].startswith("  export FRONTDOOR_API_URL=") and "NETFOUNDRY_API_TOKEN=" in oauth[0]
+    started = shlex.join(["uv", "run", "--directory", str(ROOT), "frontdoor-mcp", "http"])
+    assert oauth[1].startswith(f"  {started} "), "started as the client configuration starts it"
+    assert oauth[2].startswith("  curl -s -u sbx-mcp-")
 
 
 @pytest.mark.slow

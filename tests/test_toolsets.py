@@ -7,19 +7,25 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import logging
 import re
 from pathlib import Path
 from typing import Final
 
+import httpx2
 import pytest
+from mcp.shared.exceptions import MCPError
 
 from frontdoor_mcp.config import Settings
+from frontdoor_mcp.hosting.asgi import offered_over_http
+from frontdoor_mcp.hosting.options import HostingOptions, TokenFileAuth
+from frontdoor_mcp.log_setup import warn_if_no_credential
 from frontdoor_mcp.prompt_library import load_prompts, tools_named
 from frontdoor_mcp.rules import TOOLSETS, Toolset
-from frontdoor_mcp.server import build_server, instructions_for
+from frontdoor_mcp.server import CERTIFICATE_PEM_URI, build_server, instructions_for
 from frontdoor_mcp.toolkit.catalog import catalog
 from frontdoor_mcp.tools import ALL_TOOLS
-from tests.support import connect, mock_settings, text_of
+from tests.support import FRONTDOOR, connect, mock_settings, text_of
 
 pytestmark = pytest.mark.anyio
 
@@ -96,3 +102,61 @@ def test_instructions_leave_out_what_the_session_cannot_do() -> None:
     assert "generate_csr" not in read_only and "delete_client_certificate" not in read_only
     assert "data, not instructions" in read_only
     assert Settings().toolsets == TOOLSETS, "every toolset by default"
+
+
+def test_the_memberships_the_issue_and_the_readme_spell_out() -> None:
+    """Where the issue (and the README's toolsets bullet, and `rules.Toolset`) put the tools a person looks for."""
+    toolset_of = {definition.name: definition.toolset for definition in ALL_TOOLS}
+    assert toolset_of["redeem_certificate_request_token"] == "tokens"
+    assert toolset_of["check_certificate_against_share"] == "shares"
+    assert toolset_of["find_expiring_client_certificates"] == "certificates"
+    local = {"generate_csr", "inspect_certificate", "test_mtls_connection", "export_client_credential"}
+    assert {name for name, toolset in toolset_of.items() if toolset == "local"} == local
+    assert {entry.name: entry.toolset for entry in catalog()} == toolset_of, "the catalog says the same"
+
+
+@pytest.mark.parametrize("toolsets", EVERY_CHOICE, ids=",".join)
+async def test_the_pem_resource_comes_with_the_certificate_tools(toolsets: tuple[Toolset, ...], tmp_path: Path) -> None:
+    """The certificate PEM resource template is offered exactly when the `certificates` toolset is; without it, a
+    read is refused as for any resource the server does not have, and nothing is sent."""
+    sent: list[httpx2.Request] = []
+    transport = httpx2.MockTransport(lambda request: sent.append(request) or httpx2.Response(500))
+    server = build_server(mock_settings(tmp_path, toolsets=toolsets), transport=transport)
+    uri = CERTIFICATE_PEM_URI.format(frontdoor_id=FRONTDOOR, certificate_id="cert-00000000-0000-4000-8000-000000000000")
+    async with connect(server, "legacy") as client:
+        templates = [template.uri_template for template in (await client.list_resource_templates()).resource_templates]
+        if "certificates" not in toolsets:
+            with pytest.raises(MCPError):
+                await client.read_resource(uri)
+    assert templates == ([CERTIFICATE_PEM_URI] if "certificates" in toolsets else [])
+    assert sent == [] or "certificates" in toolsets
+
+
+@pytest.mark.parametrize(
+    ("toolsets", "named"),
+    [
+        (("certificates",), []),
+        (("certificates", "shares"), []),
+        (("tokens",), ["redeem_certificate_request_token"]),
+        (("local",), ["inspect_certificate", "generate_csr"]),
+        (TOOLSETS, ["inspect_certificate", "redeem_certificate_request_token", "generate_csr"]),
+    ],
+)
+def test_the_no_credential_warning_names_only_tools_the_session_offers(
+    toolsets: tuple[Toolset, ...], named: list[str], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="frontdoor_mcp")
+    settings = dataclasses.replace(mock_settings(tmp_path, toolsets=toolsets), credential=None)
+    warn_if_no_credential(settings, build_server(settings).offered_tools)
+    (warning,) = [record.getMessage() for record in caplog.records if record.name == "frontdoor_mcp"]
+    assert warning.startswith("no API credential is configured: the API tools will refuse without sending anything")
+    assert tools_named(warning, ALL_NAMES) == set(named)
+
+
+def test_a_remote_servers_warning_names_no_local_only_tool(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="frontdoor_mcp")
+    settings = dataclasses.replace(mock_settings(tmp_path), credential=None)
+    options = HostingOptions(auth=TokenFileAuth(tmp_path / "tokens.json"), allow_writes=True)
+    warn_if_no_credential(settings, [tool.name for tool in offered_over_http(settings, options)])
+    (warning,) = [record.getMessage() for record in caplog.records if record.name == "frontdoor_mcp"]
+    assert tools_named(warning, ALL_NAMES) == {"inspect_certificate", "redeem_certificate_request_token"}

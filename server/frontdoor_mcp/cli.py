@@ -15,9 +15,9 @@ from contextlib import ExitStack
 from typing import Final
 
 from frontdoor_mcp import __version__
-from frontdoor_mcp.config import ConfigError, Settings, load_settings
-from frontdoor_mcp.hosting.flags import add_http_arguments, add_token_arguments
-from frontdoor_mcp.log_setup import configure_logging, quiet_name_length_warnings, warn_if_no_credential
+from frontdoor_mcp.config import ConfigError, Settings, cannot_be_understood, load_settings
+from frontdoor_mcp.hosting.flags import HTTP_SETTINGS, add_http_arguments, add_token_arguments
+from frontdoor_mcp.log_setup import configure_logging, print_problems, quiet_name_length_warnings, warn_if_no_credential
 from frontdoor_mcp.rules import ALL_TOOLSETS, TOOLSETS
 from frontdoor_mcp.sandbox.options import add_sandbox_arguments
 
@@ -101,7 +101,8 @@ def _parser() -> argparse.ArgumentParser:
         "check-config",
         help="check the settings without starting a server or sending a request",
         description="Read the settings as the server would (environment and flags) and report every value that "
-        "cannot be understood, all at once; sends nothing. Exit status: 0 understood, 2 not.",
+        "cannot be understood, all at once, and a credential visibly malformed; sends nothing. Exit status: 0 "
+        "understood, 2 not.",
     )
     add_version(check)
     add_setting_arguments(check, subcommand=True)
@@ -135,21 +136,27 @@ def main(argv: Sequence[str] | None = None) -> None:
     raise SystemExit(COMMANDS[args.command or "serve"](args))
 
 
+def settings_from(args: argparse.Namespace) -> Settings:
+    """The settings as the stdio server reads them: the environment, each flag given overriding its variable.
+    The HTTP server's variables are not problems here (`HTTP_SETTINGS`)."""
+    return load_settings(
+        other_settings=HTTP_SETTINGS,
+        api_url=args.api_url,
+        frontdoor_id=args.frontdoor_id,
+        read_only=args.read_only,
+        log_level=args.log_level,
+        toolsets=args.toolsets,
+    )
+
+
 def settings_to_serve(args: argparse.Namespace) -> Settings:
     """The stdio server's settings. When some cannot be understood, each problem is printed on stderr (one line
     each), and the fail-closed stand-in is served: it acts on nothing, but an MCP client that hides stderr
     still shows the problems (in the instructions, and as the answer to every call)."""
     try:
-        return load_settings(
-            api_url=args.api_url,
-            frontdoor_id=args.frontdoor_id,
-            read_only=args.read_only,
-            log_level=args.log_level,
-            toolsets=args.toolsets,
-        )
+        return settings_from(args)
     except ConfigError as exc:
-        for problem in exc.problems:
-            print(f"frontdoor-mcp: {problem}", file=sys.stderr)
+        print_problems(exc.problems)
         if exc.fallback is None:  # load_settings always gives one: never serve without it
             raise
         print(
@@ -174,8 +181,9 @@ def _serve(args: argparse.Namespace) -> int:
             served = _sandboxed(settings, args.db, cleanup)
             if served is None:
                 return 2
-        warn_if_no_credential(served)
-        build_server(served).run("stdio")
+        server = build_server(served)
+        warn_if_no_credential(served, server.offered_tools)
+        server.run("stdio")
     return 0
 
 
@@ -201,27 +209,35 @@ def _doctor(args: argparse.Namespace) -> int:
     from frontdoor_mcp.doctor import run_doctor
 
     return run_doctor(
-        api_url=args.api_url, frontdoor_id=args.frontdoor_id, log_level=args.log_level, toolsets=args.toolsets
+        api_url=args.api_url,
+        frontdoor_id=args.frontdoor_id,
+        log_level=args.log_level,
+        toolsets=args.toolsets,
+        other_settings=HTTP_SETTINGS,
     )
 
 
 def _check_config(args: argparse.Namespace) -> int:
-    """`frontdoor-mcp check-config`: every problem at once, or what was understood; exit 2 or 0."""
+    """`frontdoor-mcp check-config`: every problem at once, or what was understood; exit 2 or 0. A credential
+    whose shape is visibly wrong (a token that starts with "Bearer ", holds a line break...) is understood as a
+    setting but would be refused by the API: it fails too, as it does in `doctor`."""
     try:
-        settings = load_settings(
-            api_url=args.api_url,
-            frontdoor_id=args.frontdoor_id,
-            read_only=args.read_only,
-            log_level=args.log_level,
-            toolsets=args.toolsets,
-        )
+        settings = settings_from(args)
     except ConfigError as exc:
         for problem in exc.problems:
             print(f"FAIL {problem}")
-        print(f"{len(exc.problems)} setting(s) cannot be understood; the stdio server would act on nothing.")
+        print(cannot_be_understood(exc.problems))
         return 2
     for line in describe_settings(settings):
         print(f"ok   {line}")
+    malformed = settings.credential.problems() if settings.credential else []
+    for problem in malformed:
+        print(f"FAIL credential from {settings.credential_source}: {problem}")
+    if malformed:
+        print(
+            "The credential is visibly malformed: the API would refuse it (nothing was sent). Fix it, then check again."
+        )
+        return 2
     print("The configuration is understood (nothing was sent: `frontdoor-mcp doctor` checks the API too).")
     return 0
 

@@ -10,10 +10,11 @@ Credential sources are looked up in the order NetFoundry's own client uses; the 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, TypeVar
@@ -25,6 +26,34 @@ from frontdoor_mcp.rules import ALL_TOOLSETS, TOOLSETS, Toolset
 
 DEFAULT_API_URL: Final = "https://gateway.production.netfoundry.io/frontdoor"
 CLIENT_CREDENTIAL_VARIABLES: Final = ("NETFOUNDRY_CLIENT_ID", "NETFOUNDRY_PASSWORD", "NETFOUNDRY_OAUTH_URL")
+STDIO_SETTINGS: Final = (
+    "FRONTDOOR_API_URL",
+    "FRONTDOOR_ID",
+    "NETFOUNDRY_API_TOKEN",
+    "FRONTDOOR_API_USERNAME",
+    "NETFOUNDRY_API_ACCOUNT",
+    *CLIENT_CREDENTIAL_VARIABLES,
+    "FRONTDOOR_MCP_READ_ONLY",
+    "FRONTDOOR_MCP_KEY_DIR",
+    "FRONTDOOR_MCP_LOG_LEVEL",
+    "FRONTDOOR_MCP_TOOLSETS",
+)
+"""Every variable the server's settings are read from. `load_settings` sees the environment through these names
+only, so a variable read but not listed here reads as unset (and its test fails): the list cannot fall behind
+the code. A FRONTDOOR_MCP_ name that is neither here nor another command's setting is refused."""
+OWN_PREFIX: Final = "FRONTDOOR_MCP_"
+"""Every variable named so is frontdoor-mcp's: one that is not a setting is a misspelling, never ignored."""
+NEIGHBOUR_PREFIXES: Final = ("FRONTDOOR_", "NETFOUNDRY_")
+"""Prefixes frontdoor-mcp shares with NetFoundry's own tools (nfctl, the Terraform provider...): a name under them
+may be theirs, so only a near-miss of one of ours is refused (`MISSPELLING_RATIO`)."""
+MISSPELLING_RATIO: Final = 0.9
+"""How alike (difflib's ratio) a FRONTDOOR_/NETFOUNDRY_ name must be to one of ours to be taken for a misspelling
+of it: NETFOUNDRY_API_TOKENS (0.98) or FRONTDOOR_READ_ONLY (0.9) are; NETFOUNDRY_CLIENT_SECRET (0.82),
+NETFOUNDRY_PASSWORD_FILE (0.88) or NETFOUNDRY_NETWORK (0.76) may be another tool's and are left alone."""
+SUGGESTION_RATIO: Final = 0.85
+"""How alike an unknown FRONTDOOR_MCP_ name must be to a setting for "did you mean" to name it."""
+_NOT_IN_A_NAME: Final = re.compile(r"[^A-Za-z0-9_]")
+MAX_SHOWN_NAME_CHARS: Final = 80
 MAX_CREDENTIALS_FILE_BYTES: Final = 64 * 1024
 TRUE_WORDS: Final = ("1", "true", "yes", "on")
 FALSE_WORDS: Final = ("0", "false", "no", "off")
@@ -94,6 +123,7 @@ class ProblemCollector:
 def load_settings(
     env: Mapping[str, str] | None = None,
     *,
+    other_settings: Collection[str] = (),
     api_url: str | None = None,
     frontdoor_id: str | None = None,
     read_only: bool | None = None,
@@ -108,9 +138,14 @@ def load_settings(
     Every value is read strictly, after trimming: an empty one counts as unset, and one that is not understood
     is a problem naming the variable and what it accepts; nothing falls back to a permissive default because of
     its value. Every problem is found before any is reported: a `ConfigError` carries them all, and a
-    fail-closed `fallback` (read-only, no credential, `problems` set) for a stdio server to answer with."""
+    fail-closed `fallback` (read-only, no credential, `problems` set) for a stdio server to answer with.
+
+    `other_settings`: the variables of frontdoor-mcp's other commands (the HTTP server's), which are not problems
+    here: a shell that sets them for `frontdoor-mcp http` may start the stdio server too."""
     env = os.environ if env is None else env
     collector = ProblemCollector()
+    collector.problems.extend(unknown_setting_problems(env, (*STDIO_SETTINGS, *other_settings)))
+    env = {name: env[name] for name in STDIO_SETTINGS if name in env}
     understood = collector.read
     key_dir = env_text(env, "FRONTDOOR_MCP_KEY_DIR")
     settings = Settings(
@@ -134,6 +169,43 @@ def load_settings(
             *problems, fallback=dataclasses.replace(settings, read_only=True, credential=None, problems=problems)
         )
     return settings
+
+
+def unknown_setting_problems(env: Mapping[str, str], known: Collection[str]) -> list[str]:
+    """A problem for each variable that looks like a setting of ours but is none: a misspelt one would otherwise
+    be ignored, and the server run without it (`FRONTDOOR_MCP_READONLY=1` serving the write tools). Every name
+    under `OWN_PREFIX` (in any case) that is not in `known`; and a FRONTDOOR_/NETFOUNDRY_ name close to one in
+    `known`. Other FRONTDOOR_/NETFOUNDRY_ names are left alone: NetFoundry's own tools read that namespace too."""
+    problems: list[str] = []
+    upper_known = {name.upper(): name for name in known}
+    for name in sorted(env):
+        if name in known:
+            continue
+        upper = name.upper()
+        shown = _NOT_IN_A_NAME.sub("?", name)[:MAX_SHOWN_NAME_CHARS]  # a name, not a value: shown, made safe
+        exact = upper_known.get(upper)
+        if exact is not None:
+            problems.append(f"{shown} is not a setting of frontdoor-mcp: names are upper case (did you mean {exact}?).")
+        elif upper.startswith(OWN_PREFIX):
+            close = difflib.get_close_matches(upper, list(upper_known), n=1, cutoff=SUGGESTION_RATIO)
+            hint = f" (did you mean {upper_known[close[0]]}?)" if close else ""
+            problems.append(
+                f"{shown} is not a setting of frontdoor-mcp{hint}: it would be ignored, so it is refused. Rename or "
+                "remove it (the README's Configuration lists the settings, docs/HOSTING.md the HTTP server's)."
+            )
+        elif upper.startswith(NEIGHBOUR_PREFIXES):
+            close = difflib.get_close_matches(upper, list(upper_known), n=1, cutoff=MISSPELLING_RATIO)
+            if close:
+                problems.append(
+                    f"{shown} is not a setting of frontdoor-mcp but looks like a misspelling of one (did you mean "
+                    f"{upper_known[close[0]]}?): it would be ignored, so it is refused. Rename or remove it."
+                )
+    return problems
+
+
+def cannot_be_understood(problems: Sequence[str]) -> str:
+    """The last line of a report of `problems` (check-config, doctor): how many, and what the server would do."""
+    return f"{len(problems)} setting(s) cannot be understood: the stdio server would act on nothing."
 
 
 def describe_problems(problems: Sequence[str]) -> str:
@@ -171,27 +243,23 @@ def _log_level(given: str | None) -> str:
     return level
 
 
-_TOOLSET_NAME: Final = re.compile(r"[a-z][a-z0-9_-]{0,31}")
-
-
 def parse_toolsets(given: str | None) -> tuple[Toolset, ...]:
     """`FRONTDOOR_MCP_TOOLSETS`: toolset names separated by commas (any case, spaces around them ignored), or
     `all`; unset or empty: all. An unknown name is a problem, never skipped: a session that silently lacked
-    the tools someone asked for would be a puzzle."""
+    the tools someone asked for would be a puzzle. An entry is named by its position, never echoed: the value
+    may be a secret pasted into the wrong variable."""
     if given is None:
         return TOOLSETS
     names = [name.strip().lower() for name in given.split(",")]
-    unknown = [name for name in names if name not in (*TOOLSETS, ALL_TOOLSETS)]
-    if unknown:
-        shown = ", ".join(repr(name) for name in unknown if _TOOLSET_NAME.fullmatch(name))
-        what = (
-            f" ({shown} is not one of them)"
-            if shown and len(unknown) == 1
-            else (f" ({shown} are not among them)" if shown else " (an entry is empty or not a name)")
-        )
+    wrong = [
+        f"entry {position} is empty" if not name else f"entry {position} is not a toolset"
+        for position, name in enumerate(names, start=1)
+        if name not in (*TOOLSETS, ALL_TOOLSETS)
+    ]
+    if wrong:
         raise ConfigError(
-            f"FRONTDOOR_MCP_TOOLSETS (or --toolsets) takes toolset names separated by commas, from "
-            f"{', '.join(TOOLSETS)}, or {ALL_TOOLSETS}{what}."
+            f"FRONTDOOR_MCP_TOOLSETS (or --toolsets) takes toolset names separated by commas: {'; '.join(wrong)}; "
+            f"the toolsets are: {', '.join(TOOLSETS)}, or {ALL_TOOLSETS}."
         )
     if ALL_TOOLSETS in names:
         return TOOLSETS
@@ -235,7 +303,9 @@ def find_credential(env: Mapping[str, str], *, cwd: Path | None = None, home: Pa
         return BearerToken(Secret(token), source="NETFOUNDRY_API_TOKEN")
     account = env_text(env, "NETFOUNDRY_API_ACCOUNT")
     if account:
-        return _from_credentials_file(Path(account).expanduser(), source="NETFOUNDRY_API_ACCOUNT")
+        # Not shown: a value that names no file may be anything (a token pasted into the wrong variable).
+        path = Path(account).expanduser()
+        return _from_credentials_file(path, source="NETFOUNDRY_API_ACCOUNT", shown="the file it names")
     present = [name for name in CLIENT_CREDENTIAL_VARIABLES if env_text(env, name)]
     if present:
         missing = [name for name in CLIENT_CREDENTIAL_VARIABLES if not env_text(env, name)]
@@ -252,7 +322,7 @@ def find_credential(env: Mapping[str, str], *, cwd: Path | None = None, home: Pa
         )
     for candidate in credential_files(cwd=cwd, home=home):
         if candidate.is_file():
-            return _from_credentials_file(candidate, source=f"credentials file {candidate}")
+            return _from_credentials_file(candidate, source=f"credentials file {candidate}", shown="the file")
     return None
 
 
@@ -282,26 +352,27 @@ def _token_url(url: str, variable: str) -> str:
         raise ConfigError(f"{variable} must be an https:// URL (plain http only for a loopback host)") from None
 
 
-def _from_credentials_file(path: Path, *, source: str) -> ClientCredentials:
-    """An API-account credentials.json: `clientId`, `password`, `authenticationUrl`."""
+def _from_credentials_file(path: Path, *, source: str, shown: str) -> ClientCredentials:
+    """An API-account credentials.json: `clientId`, `password`, `authenticationUrl`. `shown`: how a problem names
+    the file."""
     try:
         if not path.is_file():
-            raise ConfigError(f"{source}: {path} is not a readable file")
+            raise ConfigError(f"{source}: {shown} is not a readable file")
         if path.stat().st_size > MAX_CREDENTIALS_FILE_BYTES:
-            raise ConfigError(f"{source}: {path} is too large to be a credentials file")
+            raise ConfigError(f"{source}: {shown} is too large to be a credentials file")
         raw = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"{source}: {path} cannot be read ({exc.strerror or type(exc).__name__})") from None
+        raise ConfigError(f"{source}: {shown} cannot be read ({exc.strerror or type(exc).__name__})") from None
     try:
         data: Any = json.loads(raw)
     except ValueError:
-        raise ConfigError(f"{source}: {path} is not valid JSON") from None
+        raise ConfigError(f"{source}: {shown} is not valid JSON") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{source}: {path} must hold a JSON object")
+        raise ConfigError(f"{source}: {shown} must hold a JSON object")
     fields: dict[str, Any] = data  # pyright: ignore[reportUnknownVariableType]
     missing = [key for key in ("clientId", "password", "authenticationUrl") if not _is_text(fields.get(key))]
     if missing:
-        raise ConfigError(f"{source}: {path} lacks {', '.join(missing)}")
+        raise ConfigError(f"{source}: {shown} lacks {', '.join(missing)}")
     return ClientCredentials(
         fields["clientId"],
         Secret(fields["password"]),

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
-from urllib.parse import urlsplit
 
 import anyio
 
@@ -23,9 +22,9 @@ from frontdoor_mcp.api.errors import (
     UnexpectedResponse,
 )
 from frontdoor_mcp.api.pages import Page, PageShape
-from frontdoor_mcp.config import DEFAULT_API_URL, ConfigError, Settings, credential_places, load_settings
+from frontdoor_mcp.config import ConfigError, Settings, cannot_be_understood, credential_places, load_settings
 from frontdoor_mcp.rules import CLOCK_SKEW_THRESHOLD_S, WALK_MAX_ITEMS
-from frontdoor_mcp.toolkit.failures import DOCUMENTED_BASE_PATH
+from frontdoor_mcp.toolkit.failures import wrong_base_url
 
 PROBE_FRONTDOOR_ID: Final = "00000000-0000-0000-0000-000000000000"
 """Asked for when no frontdoor is configured: a 403 still proves the API answers and accepts the credentials.
@@ -126,15 +125,11 @@ def _paging_check(page: Page[object]) -> Check:
 
 
 def _wrong_base_url(exc: NotFound, settings: Settings, *, shown_frontdoor: str | None) -> str:
-    """A 404 to the list every frontdoor has: the URL is wrong (said without the probe's frontdoor id)."""
-    parts = urlsplit(settings.api_url)
-    path = f"{parts.path}/{shown_frontdoor or '{frontdoorId}'}/client-certificates"
-    missing = "" if parts.path.rstrip("/").endswith(DOCUMENTED_BASE_PATH) else f" (it lacks {DOCUMENTED_BASE_PATH})"
-    return (
-        f"GET {parts.scheme}://{parts.netloc}{path} answered {exc.status_code} (no such path): every frontdoor has "
-        f"it, so FRONTDOOR_API_URL {settings.api_url} is not the API's base URL{missing}; NetFoundry's is "
-        f"{DEFAULT_API_URL}"
-    )
+    """The tools' sentence for a wrong base URL, the path shown without the probe's frontdoor id."""
+    if exc.call is None:  # every API failure carries its call; said plainly should one not
+        return f"{settings.api_url} answered {exc.status_code} (no such path)"
+    shown = exc.call.path.replace(PROBE_FRONTDOOR_ID, shown_frontdoor or "{frontdoorId}")
+    return wrong_base_url(exc.call, settings.api_url, status=exc.status_code, shown_path=shown)
 
 
 def _failure(exc: FrontdoorError) -> str:
@@ -177,17 +172,23 @@ def run_doctor(
     log_level: str | None = None,
     toolsets: str | None = None,
     env: Mapping[str, str] | None = None,
+    other_settings: Collection[str] = (),
 ) -> int:
     """Print the report; 0 when every check passed, 1 when one failed, 2 for a configuration that cannot be
-    understood (every problem printed)."""
+    understood (every problem printed). `other_settings`: as `load_settings` takes them."""
     try:
         settings = load_settings(
-            env, api_url=api_url, frontdoor_id=frontdoor_id, log_level=log_level, toolsets=toolsets
+            env,
+            other_settings=other_settings,
+            api_url=api_url,
+            frontdoor_id=frontdoor_id,
+            log_level=log_level,
+            toolsets=toolsets,
         )
     except ConfigError as exc:
         for problem in exc.problems:
             print(f"FAIL configuration: {problem}")
-        print(f"{len(exc.problems)} setting(s) cannot be understood: the stdio server would act on nothing.")
+        print(cannot_be_understood(exc.problems))
         return 2
     print(f"frontdoor-mcp doctor: {settings.api_url}")
     checks = anyio.run(diagnose, settings)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 import sys
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
+from typing import Final
 
 from frontdoor_mcp.config import CREDENTIAL_LOCATIONS, Settings
 from frontdoor_mcp.redaction import redact
@@ -51,13 +52,33 @@ def configure_logging(level: str) -> logging.Handler:
     return handler
 
 
-def warn_if_no_credential(settings: Settings) -> None:
+def print_problems(problems: Iterable[str]) -> None:
+    """Each configuration problem as one line on stderr, as every command that serves says them (an MCP client
+    may show a server's stderr; the stdio server also answers with them)."""
+    for problem in problems:
+        print(f"frontdoor-mcp: {problem}", file=sys.stderr, flush=True)
+
+
+CREDENTIAL_FREE_TOOLS: Final = ("inspect_certificate", "redeem_certificate_request_token", "generate_csr")
+"""The tools a person without an API credential is likely to want, which need none (named in the warning)."""
+
+
+def warn_if_no_credential(settings: Settings, offered: Collection[str]) -> None:
     """The server still starts without a credential (local tools work, and a request token is redeemed without
-    one), but a person starting it should know why the API tools will refuse. Not said when the settings could
-    not be understood at all: those problems are what a person needs to read."""
-    if settings.credential is None and not settings.problems:
-        logging.getLogger("frontdoor_mcp").warning(
-            "no API credential is configured: the API tools will refuse without sending anything until one of "
-            "%s is set; inspect_certificate and redeem_certificate_request_token work (and, over stdio, generate_csr).",
-            CREDENTIAL_LOCATIONS,
-        )
+    one), but a person starting it should know why the API tools will refuse. Names only the tools of
+    `CREDENTIAL_FREE_TOOLS` this server `offered` (its toolsets, read-only mode, a remote server's variants). Not
+    said when the settings could not be understood at all: those problems are what a person needs to read."""
+    if settings.credential is not None or settings.problems:
+        return
+    working = [name for name in CREDENTIAL_FREE_TOOLS if name in offered]
+    if working:
+        verb = "works" if len(working) == 1 else "work"
+        listed = working[0] if len(working) == 1 else f"{', '.join(working[:-1])} and {working[-1]}"
+        also = f"; {listed} {verb} without one"
+    else:
+        also = ""
+    logging.getLogger("frontdoor_mcp").warning(
+        "no API credential is configured: the API tools will refuse without sending anything until one of %s is set%s.",
+        CREDENTIAL_LOCATIONS,
+        also,
+    )

@@ -61,7 +61,9 @@ KEY_TYPES: Final[tuple[KeyType, ...]] = get_args(KeyType)
 Toolset = Literal["certificates", "tokens", "shares", "local"]
 """The groups of tools a session may carry (`FRONTDOOR_MCP_TOOLSETS`), in the order `tools/list` shows them:
 the API's certificate tools and the expiry audit; certificate request tokens (redemption included); shares
-(with the admission check); and what works on this machine alone (keys, CSRs, inspection)."""
+(with the admission check); and the tools that run on this machine (keys and CSRs, inspection, a real mTLS
+connection from it, credential export). A tool's toolset is its module's `ToolGroup`'s; `tests/test_toolsets.py`
+pins the memberships this sentence names."""
 TOOLSETS: Final[tuple[Toolset, ...]] = get_args(Toolset)
 ALL_TOOLSETS: Final = "all"
 """The name that stands for every toolset (the default)."""

@@ -32,6 +32,7 @@ from frontdoor_mcp.api.http import DEFAULT_TIMEOUT
 from frontdoor_mcp.api.ids import InvalidIdError
 from frontdoor_mcp.api.retry import RetryPolicy
 from frontdoor_mcp.config import Settings, describe_problems
+from frontdoor_mcp.rules import Toolset
 from frontdoor_mcp.toolkit.adapter import built_tool
 from frontdoor_mcp.toolkit.argument_gate import ArgumentGate, tool_error_result
 from frontdoor_mcp.toolkit.catalog import catalog as read_catalog
@@ -57,6 +58,8 @@ REMOTE_NEW_CLIENT: Final = (
 )
 """What a remote server says instead of the local flow (which needs generate_csr, on this machine)."""
 CERTIFICATE_PEM_URI: Final = "frontdoor://{frontdoor_id}/client-certificates/{certificate_id}.pem"
+CERTIFICATE_PEM_TOOLSET: Final[Toolset] = "certificates"
+"""The PEM resource is offered with the certificate tools (it reads what get_client_certificate does)."""
 
 
 @cache
@@ -90,6 +93,8 @@ class FrontdoorServer(MCPServer[AppState]):
         """`names`: the tools offered, in order. `listed`: what to list for them (the catalog's); None: build
         them now and list what was built (a remote server's variants are not the catalog's)."""
         self._listed = list(listed) if listed is not None else None
+        self.offered_tools: tuple[str, ...] = tuple(names)
+        """The tools this server offers, in `tools/list` order."""
         self._names = frozenset(names)
         self._remote = remote
         super().__init__(
@@ -198,13 +203,14 @@ def build_server(
         )
         for prompt in prompts:
             server.add_prompt(prompt_library.as_mcp_prompt(prompt))
-    server.resource(
-        CERTIFICATE_PEM_URI,
-        name="client-certificate-pem",
-        title="Client certificate PEM",
-        description="The PEM of a client certificate (public data: the certificate, never a key).",
-        mime_type="application/x-pem-file",
-    )(certificate_pem)
+    if CERTIFICATE_PEM_TOOLSET in settings.toolsets:  # as the tools are: a session without them has no use for it
+        server.resource(
+            CERTIFICATE_PEM_URI,
+            name="client-certificate-pem",
+            title="Client certificate PEM",
+            description="The PEM of a client certificate (public data: the certificate, never a key).",
+            mime_type="application/x-pem-file",
+        )(certificate_pem)
     return server
 
 

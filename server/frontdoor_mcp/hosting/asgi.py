@@ -17,6 +17,7 @@ the documented seam for mounting it in another app); the Starlette app it return
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from collections.abc import Callable
 from typing import Any, Final
@@ -31,14 +32,17 @@ from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
 from mcp.server.transport_security import TransportSecuritySettings
 from pydantic import AnyHttpUrl
 from starlette.applications import Starlette
+from starlette.authentication import AuthCredentials
 from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
+from starlette.requests import HTTPConnection
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
 from frontdoor_mcp.config import ConfigError, Settings
 from frontdoor_mcp.hosting.audit import AuditTrail
+from frontdoor_mcp.hosting.callers import RefusalLog, calling_from
 from frontdoor_mcp.hosting.guard import BODY_DEADLINE_S, RequestGuard
 from frontdoor_mcp.hosting.issuer_tokens import IssuerTokenVerifier
 from frontdoor_mcp.hosting.options import SCOPES, HostingOptions, IssuerAuth, TokenFileAuth
@@ -47,7 +51,7 @@ from frontdoor_mcp.hosting.scopes import ScopeGate
 from frontdoor_mcp.hosting.token_file import TokenFileVerifier
 from frontdoor_mcp.prompt_library import offered_prompts
 from frontdoor_mcp.server import FrontdoorServer, build_server, tool_definitions
-from frontdoor_mcp.toolkit.definition import offered
+from frontdoor_mcp.toolkit.definition import ToolDef, offered
 
 SESSION_IDLE_TIMEOUT_S: Final = 15 * 60
 """A stateful session nobody has used for this long is closed (the client then starts a new one)."""
@@ -57,19 +61,40 @@ MAX_SESSIONS: Final = 1_000
 
 class ExplainedRequireAuth(RequireAuthMiddleware):
     """The SDK's 401, saying which of the two it is: no bearer token was sent, or the one sent was refused (the
-    server's log says why; the answer does not, so it teaches a guesser nothing)."""
+    server's log says why; the answer does not, so it teaches a guesser nothing). With no token, the challenge
+    carries no error code (RFC 6750, section 3.1: a request without credentials gets none); the SDK's sends
+    `invalid_token` either way."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not isinstance(scope.get("user"), AuthenticatedUser):
-            sent = Headers(scope=scope).get("authorization", "").lower().startswith("bearer ")
-            description = (
-                "The bearer token was not accepted (unknown, expired, or not for this server)"
-                if sent
-                else "Authentication required: send Authorization: Bearer <token>"
-            )
-            await self._send_auth_error(send, status_code=401, error="invalid_token", description=description)
+            if Headers(scope=scope).get("authorization", "").lower().startswith("bearer "):
+                description = "The bearer token was not accepted (unknown, expired, or not for this server)"
+                await self._send_auth_error(send, status_code=401, error="invalid_token", description=description)
+            else:
+                await self._send_challenge(send, "Authentication required: send Authorization: Bearer <token>")
             return
         await super().__call__(scope, receive, send)
+
+    async def _send_challenge(self, send: Send, description: str) -> None:
+        metadata = self.resource_metadata_url
+        challenge = f'Bearer resource_metadata="{metadata}"' if metadata else "Bearer"
+        body = json.dumps({"error_description": description}).encode()
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"www-authenticate", challenge.encode()),
+        ]
+        await send({"type": "http.response.start", "status": 401, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+class PeerNamingBearerBackend(BearerAuthBackend):
+    """The SDK's bearer authentication, with the request's address known while its token is verified: a refusal's
+    log line names it (`callers.calling_from`)."""
+
+    async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, AuthenticatedUser] | None:
+        with calling_from(conn.client.host if conn.client else None):
+            return await super().authenticate(conn)
 
 
 def served_settings(settings: Settings, options: HostingOptions) -> Settings:
@@ -82,10 +107,17 @@ def served_settings(settings: Settings, options: HostingOptions) -> Settings:
     return dataclasses.replace(settings, read_only=not options.allow_writes)
 
 
-def token_verifier(options: HostingOptions) -> TokenVerifier:
+def offered_over_http(settings: Settings, options: HostingOptions) -> list[ToolDef]:
+    """The tools the HTTP app offers, before scopes: the remote variants of the settings' toolsets, the write
+    tools only with --allow-writes."""
+    served = served_settings(settings, options)
+    return offered(tool_definitions().values(), read_only=served.read_only, remote=True, toolsets=served.toolsets)
+
+
+def token_verifier(options: HostingOptions, refusals: RefusalLog | None = None) -> TokenVerifier:
     if isinstance(options.auth, TokenFileAuth):
-        return TokenFileVerifier(options.auth.path)
-    return IssuerTokenVerifier(options.auth)
+        return TokenFileVerifier(options.auth.path, refusals=refusals)
+    return IssuerTokenVerifier(options.auth, refusals=refusals)
 
 
 def auth_settings(auth: IssuerAuth) -> AuthSettings:
@@ -107,9 +139,9 @@ def build_http_app(
     **server_kwargs: Any,
 ) -> Starlette:
     """The ASGI app for `options`. `verifier` replaces the one `options.auth` names (tests), `clock` the rate
-    limiter's; `server_kwargs` go to `build_server` (a test's transport to the API, say)."""
+    limiter's and the refusal log's; `server_kwargs` go to `build_server` (a test's transport to the API, say)."""
+    tools = offered_over_http(settings, options)
     settings = served_settings(settings, options)
-    tools = offered(tool_definitions().values(), read_only=settings.read_only, remote=True, toolsets=settings.toolsets)
     known = list(tool_definitions())
     prompts = {
         prompt.name: prompt.tools_named(known)
@@ -153,7 +185,9 @@ def build_http_app(
         routes.extend(create_protected_resource_routes(resource_url, [described.issuer_url], list(SCOPES)))
     endpoint = ExplainedRequireAuth(CallerRateLimit(StreamableHTTPASGIApp(manager), buckets), [], metadata_url)
     routes.insert(0, Route(options.path, endpoint=endpoint))
-    backend = BearerAuthBackend(verifier or token_verifier(options), resource_server_url=resource_url)
+    backend = PeerNamingBearerBackend(
+        verifier or token_verifier(options, RefusalLog(clock=clock)), resource_server_url=resource_url
+    )
     middleware = [
         Middleware(
             RequestGuard,

@@ -16,12 +16,12 @@ from typing import Final
 import uvicorn
 
 from frontdoor_mcp.config import ConfigError, ProblemCollector, Settings, load_settings
-from frontdoor_mcp.hosting.asgi import build_http_app
-from frontdoor_mcp.hosting.flags import overrides
+from frontdoor_mcp.hosting.asgi import build_http_app, offered_over_http
+from frontdoor_mcp.hosting.flags import HTTP_SETTINGS, overrides
 from frontdoor_mcp.hosting.log_format import configure_http_logging
 from frontdoor_mcp.hosting.options import SCOPES, HostingOptions, TokenFileAuth, load_hosting_options
 from frontdoor_mcp.hosting.token_file import add_token, read_entries, remove_token
-from frontdoor_mcp.log_setup import configure_logging, warn_if_no_credential
+from frontdoor_mcp.log_setup import configure_logging, print_problems, warn_if_no_credential
 
 logger = logging.getLogger("frontdoor_mcp.hosting")
 
@@ -60,6 +60,7 @@ def run_http_command(
     collector = ProblemCollector()
     settings = collector.read(
         lambda: load_settings(
+            other_settings=HTTP_SETTINGS,
             api_url=args.api_url,
             frontdoor_id=args.frontdoor_id,
             read_only=args.read_only,
@@ -70,7 +71,7 @@ def run_http_command(
     )
     options = collector.read(lambda: load_hosting_options(os.environ, overrides(args)), None)
     if settings is None or options is None:
-        print_problems(ConfigError(*collector.problems))
+        print_problems(collector.problems)
         return 2
     configure_http_logging(configure_logging(settings.log_level), options.log_format)
     with ExitStack() as cleanup:
@@ -83,9 +84,9 @@ def serve_http(settings: Settings, options: HostingOptions) -> int:
     try:
         app = build_http_app(settings, options)
     except ConfigError as exc:
-        print_problems(exc)
+        print_problems(exc.problems)
         return 2
-    warn_if_no_credential(settings)
+    warn_if_no_credential(settings, [tool.name for tool in offered_over_http(settings, options)])
     try:
         sock = _bind(options.host, options.port)
     except OSError as exc:
@@ -96,13 +97,6 @@ def serve_http(settings: Settings, options: HostingOptions) -> int:
     print(f"frontdoor-mcp: {_banner(settings, options, sock)}", file=sys.stderr, flush=True)
     uvicorn.Server(uvicorn_config(app, options, settings.log_level)).run(sockets=[sock])
     return 0
-
-
-def print_problems(exc: ConfigError) -> None:
-    """One line on stderr per problem: the HTTP server refuses to start (it serves other machines, which cannot
-    be told why it does nothing)."""
-    for problem in exc.problems:
-        print(f"frontdoor-mcp: {problem}", file=sys.stderr)
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -163,6 +157,6 @@ def run_token_command(args: argparse.Namespace) -> int:
             for entry in read_entries(path):
                 print(f"{entry.label}\t{','.join(entry.scopes)}\t{entry.created}")
     except ConfigError as exc:
-        print(f"frontdoor-mcp: {exc}", file=sys.stderr)
+        print_problems(exc.problems)
         return 2
     return 0

@@ -14,16 +14,16 @@ start-up failure code, so its supervisor stops instead of restarting the worker 
 from __future__ import annotations
 
 import os
-import sys
 from typing import Final
 
 from starlette.applications import Starlette
 
 from frontdoor_mcp.config import ConfigError, ProblemCollector, env_text, load_settings
-from frontdoor_mcp.hosting.asgi import build_http_app
+from frontdoor_mcp.hosting.asgi import build_http_app, offered_over_http
+from frontdoor_mcp.hosting.flags import HTTP_SETTINGS
 from frontdoor_mcp.hosting.log_format import configure_http_logging
 from frontdoor_mcp.hosting.options import load_hosting_options
-from frontdoor_mcp.log_setup import configure_logging, warn_if_no_credential
+from frontdoor_mcp.log_setup import configure_logging, print_problems, warn_if_no_credential
 
 STARTUP_FAILURE: Final = 3
 """uvicorn's code for a worker that cannot start (`uvicorn.config.STARTUP_FAILURE`): the parent then stops."""
@@ -40,16 +40,15 @@ def app_from_environment() -> Starlette:
                 "FRONTDOOR_MCP_HTTP_STATELESS must be set for the ASGI app: 1 with several workers (then "
                 "FRONTDOOR_MCP_STATE_KEYS too), 0 for one worker keeping sessions."
             )
-        settings = collector.read(load_settings, None)
+        settings = collector.read(lambda: load_settings(other_settings=HTTP_SETTINGS), None)
         options = collector.read(lambda: load_hosting_options(os.environ, bind_known=False), None)
         if collector.problems or settings is None or options is None:
             raise ConfigError(*collector.problems)
         if not _logging_ready:
             configure_http_logging(configure_logging(settings.log_level), options.log_format)
             _logging_ready = True
-        warn_if_no_credential(settings)
+        warn_if_no_credential(settings, [tool.name for tool in offered_over_http(settings, options)])
         return build_http_app(settings, options)
     except ConfigError as exc:
-        for problem in exc.problems:
-            print(f"frontdoor-mcp: {problem}", file=sys.stderr, flush=True)
+        print_problems(exc.problems)
         raise SystemExit(STARTUP_FAILURE) from None

@@ -1,10 +1,12 @@
 """The `http` and `http-token` commands' options (argparse only: imported at start-up by the CLI). Each flag
-overrides the variable `options.FLAGS` pairs it with; `overrides` turns parsed flags into that mapping."""
+overrides the variable `HTTP_SETTINGS` pairs it with; `overrides` turns parsed flags into that mapping."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Final
+
+from frontdoor_mcp.rules import ALL_TOOLSETS, TOOLSETS
 
 _HTTP_FLAGS: Final[tuple[tuple[str, str, str], ...]] = (
     # (flag, variable, help)
@@ -34,6 +36,15 @@ _HTTP_LISTS: Final[tuple[tuple[str, str, str], ...]] = (
     ("--allowed-host", "FRONTDOOR_MCP_HTTP_ALLOWED_HOSTS", "a Host clients use (repeatable; name, name:port, name:*)"),
     ("--allowed-origin", "FRONTDOOR_MCP_HTTP_ALLOWED_ORIGINS", "an Origin allowed to call (repeatable)"),
 )
+WITHOUT_FLAG: Final = ("FRONTDOOR_MCP_STATE_KEYS",)
+"""Variables no flag overrides: a secret on a command line shows in `ps`."""
+HTTP_SETTINGS: Final[dict[str, str]] = {
+    **{variable: flag for flag, variable, _text in (*_HTTP_FLAGS, *_HTTP_SWITCHES, *_HTTP_LISTS)},
+    **dict.fromkeys(WITHOUT_FLAG, ""),
+}
+"""Every variable of the HTTP server (besides the stdio server's, which it reads too), and the flag that overrides
+it ("" for none). The HTTP server reads its environment through these names only, and every command accepts them
+(a shell may set them for `frontdoor-mcp http` and start the stdio server too)."""
 
 
 def _dest(flag: str) -> str:
@@ -59,7 +70,7 @@ def add_http_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log-level", help="stderr log level (overrides FRONTDOOR_MCP_LOG_LEVEL)")
     parser.add_argument(
         "--toolsets",
-        help="the groups of tools served, separated by commas: certificates, tokens, shares, local, or all (the "
+        help=f"the groups of tools served, separated by commas: {', '.join(TOOLSETS)}, or {ALL_TOOLSETS} (the "
         "default); overrides FRONTDOOR_MCP_TOOLSETS. Scopes and --allow-writes apply on top",
     )
 

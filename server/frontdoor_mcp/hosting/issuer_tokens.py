@@ -24,7 +24,7 @@ import jwt
 from mcp.server.auth.provider import AccessToken
 
 from frontdoor_mcp.config import ConfigError
-from frontdoor_mcp.hosting.callers import log_refused_token
+from frontdoor_mcp.hosting.callers import RefusalLog
 from frontdoor_mcp.hosting.options import IssuerAuth, checked_url
 
 logger = logging.getLogger(__name__)
@@ -140,15 +140,23 @@ def _usable_keys(jwks: dict[str, Any]) -> dict[str | None, jwt.PyJWK]:
 class IssuerTokenVerifier:
     """The SDK's `TokenVerifier` for JWTs from one issuer, for one audience (this server's resource URL)."""
 
-    def __init__(self, auth: IssuerAuth, keys: IssuerKeys | None = None, *, now: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        auth: IssuerAuth,
+        keys: IssuerKeys | None = None,
+        *,
+        now: Callable[[], float] = time.time,
+        refusals: RefusalLog | None = None,
+    ):
         self._auth = auth
         self._keys = keys or IssuerKeys(auth)
         self._now = now
+        self._refusals = refusals or RefusalLog()
 
     async def verify_token(self, token: str) -> AccessToken | None:
         access, refusal = await self._verified(token)
         if refusal is not None:
-            log_refused_token(refusal)
+            self._refusals.refused(refusal)
         return access
 
     async def _verified(self, token: str) -> tuple[AccessToken | None, str | None]:

@@ -18,30 +18,8 @@ from urllib.parse import urlsplit
 
 from frontdoor_mcp.api.http import is_loopback_host
 from frontdoor_mcp.config import ConfigError, ProblemCollector, env_bool, env_text
+from frontdoor_mcp.hosting.flags import HTTP_SETTINGS
 from frontdoor_mcp.redaction import KNOWN_SECRETS
-
-FLAGS: Final[dict[str, str]] = {
-    "FRONTDOOR_MCP_HTTP_HOST": "--host",
-    "FRONTDOOR_MCP_HTTP_PORT": "--port",
-    "FRONTDOOR_MCP_HTTP_PATH": "--path",
-    "FRONTDOOR_MCP_HTTP_STATELESS": "--stateless",
-    "FRONTDOOR_MCP_HTTP_ALLOW_WRITES": "--allow-writes",
-    "FRONTDOOR_MCP_HTTP_ALLOWED_HOSTS": "--allowed-host",
-    "FRONTDOOR_MCP_HTTP_ALLOWED_ORIGINS": "--allowed-origin",
-    "FRONTDOOR_MCP_HTTP_TOKENS_FILE": "--tokens-file",
-    "FRONTDOOR_MCP_HTTP_ISSUER": "--issuer",
-    "FRONTDOOR_MCP_HTTP_RESOURCE_URL": "--resource-url",
-    "FRONTDOOR_MCP_HTTP_JWKS_URL": "--jwks-url",
-    "FRONTDOOR_MCP_HTTP_RATE_LIMIT": "--rate-limit",
-    "FRONTDOOR_MCP_HTTP_RATE_BURST": "--rate-burst",
-    "FRONTDOOR_MCP_HTTP_MAX_BODY_BYTES": "--max-body-bytes",
-    "FRONTDOOR_MCP_HTTP_PROXY_HEADERS": "--proxy-headers",
-    "FRONTDOOR_MCP_HTTP_FORWARDED_ALLOW_IPS": "--forwarded-allow-ips",
-    "FRONTDOOR_MCP_LOG_FORMAT": "--log-format",
-    "FRONTDOOR_MCP_STATE_KEYS": "",
-}
-"""Every variable of the HTTP server, and the flag that overrides it (the state keys have none: a secret on a
-command line shows in `ps`)."""
 
 LOOPBACK_HOSTS: Final = ("127.0.0.1:*", "localhost:*", "[::1]:*")
 LOOPBACK_ORIGINS: Final = ("http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*")
@@ -100,7 +78,9 @@ def load_hosting_options(
     """Options from `env`, each variable replaced by its flag's value in `overrides` (keyed by variable name)
     when given. `bind_known`: the bind address is ours (the `http` command); under another server (uvicorn
     with workers) it is not, so an allowed-host list is required whatever the host says."""
-    merged = {**env, **{name: value for name, value in (overrides or {}).items() if value is not None}}
+    given = {name: value for name, value in (overrides or {}).items() if value is not None}
+    # Through the declared names only: a variable read here but not declared reads as unset (its test fails).
+    merged = {name: value for name, value in {**env, **given}.items() if name in HTTP_SETTINGS}
     collector = ProblemCollector()
     read = collector.read
     host = env_text(merged, "FRONTDOOR_MCP_HTTP_HOST") or "127.0.0.1"
@@ -109,7 +89,7 @@ def load_hosting_options(
     state_keys = read(lambda: _state_keys(merged, required=stateless), ())
     hosts = read(lambda: _listed(merged, "FRONTDOOR_MCP_HTTP_ALLOWED_HOSTS", _valid_host_entry), None)
     if hosts == () and not loopback:
-        where = f"on {host} (not a loopback address)" if bind_known else "under another ASGI server"
+        where = "on an address that is not a loopback one (--host)" if bind_known else "under another ASGI server"
         collector.problems.append(
             f"serving {where} needs FRONTDOOR_MCP_HTTP_ALLOWED_HOSTS (or --allowed-host): the Host names clients "
             "use to reach this server (e.g. mcp.example.com), so a DNS-rebinding page cannot use it."
@@ -145,7 +125,7 @@ def load_hosting_options(
 
 
 def _flag(name: str) -> str:
-    flag = FLAGS.get(name, "")
+    flag = HTTP_SETTINGS.get(name, "")
     return f"(or {flag}) " if flag else ""
 
 

@@ -30,7 +30,7 @@ from typing import Any, Final, cast
 from mcp.server.auth.provider import AccessToken
 
 from frontdoor_mcp.config import ConfigError
-from frontdoor_mcp.hosting.callers import log_refused_token
+from frontdoor_mcp.hosting.callers import RefusalLog
 from frontdoor_mcp.hosting.options import SCOPES
 from frontdoor_mcp.redaction import KNOWN_SECRETS
 
@@ -66,7 +66,12 @@ def read_entries(path: Path) -> list[TokenEntry]:
             raise ConfigError(f"tokens file {path} is too large")
         raw = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"tokens file {path} cannot be read ({exc.strerror or type(exc).__name__})") from None
+        # The path is not shown: a value that names no file may be anything (a token pasted into the wrong
+        # variable). Past this point it names a file, and a path is what it is.
+        raise ConfigError(
+            f"the tokens file cannot be read ({exc.strerror or type(exc).__name__}): check the path given "
+            "(FRONTDOOR_MCP_HTTP_TOKENS_FILE, --tokens-file or --file)"
+        ) from None
     _check_ownership(path, info)
     try:
         document: Any = json.loads(raw)
@@ -114,8 +119,9 @@ def _entry(path: Path, index: int, item: object) -> TokenEntry:
 class TokenFileVerifier:
     """The SDK's `TokenVerifier` over a tokens file. The principal is the entry's label."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, refusals: RefusalLog | None = None) -> None:
         self._path = path
+        self._refusals = refusals or RefusalLog()
         self._signature: tuple[int, int, int] | None = None
         self._entries: list[TokenEntry] = []
         self._reload(starting=True)
@@ -130,7 +136,7 @@ class TokenFileVerifier:
             if hmac.compare_digest(entry.digest, presented):
                 found = entry
         if found is None:
-            log_refused_token(
+            self._refusals.refused(
                 "it is in no entry of the tokens file" if self._entries else "the tokens file lists no usable token"
             )
             return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import shutil
 import signal
 import sqlite3
@@ -170,6 +171,22 @@ MCP_RESOURCE_EXAMPLE: Final = "http://127.0.0.1:8765/mcp"
 """Where `frontdoor-mcp http` listens by default: the audience its tokens must carry in issuer mode."""
 
 
+def oauth_mode_commands(sandbox: RunningSandbox) -> list[str]:
+    """The HTTP server's OAuth mode against this sandbox, as three shell lines to paste: the API settings (the
+    client configuration's), the server started as a client here would start it (`launcher`), with this sandbox as
+    its issuer, and a token for it from the sandbox's token endpoint."""
+    command, args = launcher()
+    settings = client_configuration(sandbox)["mcpServers"]["frontdoor-sandbox"]["env"]
+    serve = [command, *args, "http", "--issuer", sandbox.issuer, "--resource-url", MCP_RESOURCE_EXAMPLE]
+    grant = ["-d", "grant_type=client_credentials", "-d", f"resource={MCP_RESOURCE_EXAMPLE}"]
+    credentials = f"{sandbox.mcp_client_id}:{sandbox.mcp_client_secret}"
+    return [
+        "export " + " ".join(f"{name}={shlex.quote(value)}" for name, value in settings.items()),
+        shlex.join([*serve, "--allow-writes"]),
+        shlex.join(["curl", "-s", "-u", credentials, *grant, sandbox.token_url]),
+    ]
+
+
 def banner(sandbox: RunningSandbox, path: Path) -> str:
     list_url = f"{sandbox.base_url}/{sandbox.frontdoor_id}/client-certificates"
     return "\n".join(
@@ -191,10 +208,9 @@ def banner(sandbox: RunningSandbox, path: Path) -> str:
             'Once frontdoor-mcp is published on PyPI, "command": "uvx" with "args": ["frontdoor-mcp"] works too.',
             "Try:",
             f'  curl -s -H "Authorization: Bearer {sandbox.token}" -H "Accept: application/json" "{list_url}"',
-            "The HTTP server's OAuth mode, with this sandbox as its issuer (the API settings as in the configuration):",
-            f"  frontdoor-mcp http --issuer {sandbox.issuer} --resource-url {MCP_RESOURCE_EXAMPLE} --allow-writes",
-            f"  curl -s -u {sandbox.mcp_client_id}:{sandbox.mcp_client_secret} -d grant_type=client_credentials "
-            f"-d resource={MCP_RESOURCE_EXAMPLE} {sandbox.token_url}",
+            "The HTTP server's OAuth mode, with this sandbox as its API and its issuer (in another terminal; then a "
+            "token for it, the bearer token of docs/HOSTING.md's examples):",
+            *(f"  {line}" for line in oauth_mode_commands(sandbox)),
             "Press Ctrl+C to stop.",
         ]
     )

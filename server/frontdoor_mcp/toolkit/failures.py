@@ -172,24 +172,28 @@ def _describe_not_found(exc: NotFound, base_url: str) -> str:
     )
 
 
-def wrong_base_url(call: ApiCall, base_url: str) -> str:
-    """A 404 to a path every frontdoor has (a list, a create, the frontdoor itself). For the client certificates
-    the guide documents 403 for a frontdoor the API does not know, so what answered was not the Frontdoor API at
-    its documented paths. For the other resources that 403 is not documented (the sandbox answers it, as a Spring
-    API in that guide's style would): the wrong URL is then the likely reading, and the frontdoor id the other."""
+def wrong_base_url(call: ApiCall, base_url: str, *, status: int = 404, shown_path: str | None = None) -> str:
+    """A 404 to a path every frontdoor has (a list, a create, the frontdoor itself): what answered, why the URL is
+    to blame, and the fix. The one wording of it, for the tools and for `doctor` (which shows `shown_path`: the
+    request's path without the probe frontdoor id it asked for).
+
+    For the client certificates the guide documents 403 for a frontdoor the API does not know, so what answered
+    was not the Frontdoor API at its documented paths. For the other resources that 403 is not documented (the
+    sandbox answers it, as a Spring API in that guide's style would): the wrong URL is then the likely reading,
+    and the frontdoor id the other."""
     parts = urlsplit(base_url)
-    url = f"{parts.scheme}://{parts.netloc}{call.path}"
+    url = f"{parts.scheme}://{parts.netloc}{shown_path or call.path}"
     missing = "" if _documented_base_path(base_url) else f" (it lacks the {DOCUMENTED_BASE_PATH} path)"
+    answered = (
+        f"{call.method} {url} answered {status} (no such path): every frontdoor has this path under the API's base "
+        f"URL, so the configured FRONTDOOR_API_URL {base_url} is"
+    )
     fix = f"Set FRONTDOOR_API_URL to the API's base URL (NetFoundry's is {DEFAULT_API_URL}) and restart the server."
     if call.resource == "certificate":
-        return (
-            f"{call.method} {url} answered 404 (no such path): every frontdoor has this path under the API's base "
-            f"URL, so the configured FRONTDOOR_API_URL {base_url} is wrong{missing}. Nothing was changed. {fix}"
-        )
+        return f"{answered} wrong{missing}. Nothing was changed. {fix}"
     return (
-        f"{call.method} {url} answered 404 (no such path): every frontdoor has this path under the API's base URL, "
-        f"so the configured FRONTDOOR_API_URL {base_url} is most likely wrong{missing}; otherwise the frontdoor id "
-        f"is unknown to this API (check frontdoor_id or FRONTDOOR_ID). Nothing was changed. {fix}"
+        f"{answered} most likely wrong{missing}; otherwise the frontdoor id is unknown to this API (check "
+        f"frontdoor_id or FRONTDOOR_ID). Nothing was changed. {fix}"
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,19 @@ from tests.support import CANARY_TOKEN, DEFAULT_ERA, ERAS, sandbox_settings
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def logging_as_it_was() -> Iterator[None]:
+    """A command run in-process (`main([...])`) sets up the process's logging as it would for real: undone after
+    each test, so no test sees another's levels or handlers, whichever order or worker runs them."""
+    loggers = [logging.getLogger(), logging.getLogger("frontdoor_mcp")]
+    saved = [(logger, logger.level, list(logger.handlers)) for logger in loggers]
+    yield
+    for logger, level, handlers in saved:
+        logger.setLevel(level)
+        for handler in [handler for handler in logger.handlers if handler not in handlers]:
+            logger.removeHandler(handler)
 
 
 @pytest.fixture

@@ -107,20 +107,29 @@ async def list_client_certificates(
     with api_errors(state):
         if not (all_pages or narrowing):
             listing = await state.client.certificates.list(frontdoor, page=page, size=size, sort=sort)
-            items = [item_of(summary) for summary in listing.items]
+            on_page = [item_of(summary) for summary in listing.items]
             place = listing.place(page, size)
-            result = CertificateList(
-                frontdoor_id=frontdoor,
-                items=items,
-                all_pages=False,
-                page=place.number,
-                next_page=place.next_page,
-                total_elements=listing.total_elements,
-                total_pages=place.total_pages,
-                matching=len(items),
-                truncated=False,
-            )
-            return Answer(result, _list_text(result, narrowing, notes=place.notes))
+
+            # A page of 2,000 (or an API's whole list, should it not page) is more than one result holds.
+            def render_page(items: list[CertificateItem]) -> tuple[CertificateList, str]:
+                cut = len(items) < len(on_page)
+                result = CertificateList(
+                    frontdoor_id=frontdoor,
+                    items=items,
+                    all_pages=False,
+                    page=place.number,
+                    next_page=place.next_page,
+                    total_elements=listing.total_elements,
+                    total_pages=place.total_pages,
+                    matching=len(on_page),
+                    truncated=cut,
+                    how_to_narrow=HOW_TO_NARROW if cut else None,
+                )
+                return result, _list_text(result, narrowing, notes=place.notes)
+
+            page_result, page_text = trimmed_to_budget(on_page, render_page, state.result_budget)
+            assert isinstance(page_result, CertificateList)
+            return Answer(page_result, page_text)
 
         async def progress(done: int, total: int | None) -> None:
             await reporter.progress(done, total, f"read {done} of {total} pages" if total else f"read {done} pages")

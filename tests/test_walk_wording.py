@@ -156,3 +156,22 @@ async def test_a_walk_past_the_most_it_reads_says_which_were_read_and_not_to_cal
     for answer in (certificates, tokens, shares):
         assert "Call again" not in answer.text and "Calling again" not in answer.text
         assert "the rest could not be read" not in answer.text
+
+
+async def test_a_count_of_0_beside_a_certificate_is_listed_and_said_not_a_crash() -> None:
+    """A count that lags its pages (a cached count, say): 0, with one certificate on the first page."""
+
+    def lagging(request: httpx2.Request) -> httpx2.Response:
+        number = int(request.url.params["page"])
+        content = [certificate(1)] if number == 0 else []
+        return json_response(200, {"content": content, "totalElements": 0, "totalPages": 0})
+
+    answer = await list_client_certificates(
+        AppState(mock_client(lagging), FRONTDOOR, None, "test"), SILENT, all_pages=True
+    )
+    assert answer.result.matching == 1 and answer.result.complete is False
+    assert answer.result.incomplete_reason == (
+        "the API's answers disagree with no sign that the list changed (a second reading found the same): its last "
+        "page (page 0) held 1 item where the API's count leaves 0"
+    )
+    assert "Calling again would read the same" in answer.text

@@ -219,12 +219,18 @@ class _PageSeen:
         return len(self.ids)
 
 
+_ProblemKind = Literal["changed", "inconsistent", "disagreement"]
+
+
 @dataclass(frozen=True)
 class _Problem:
-    kind: Literal["changed", "inconsistent", "disagreement"]
+    kind: _ProblemKind
     """`disagreement`: pages or counts that disagree, which a list that changed and an API that disagrees with
     itself both explain; a second reading of the pages tells which (`_Walk.second_reading`)."""
     clause: str
+    """What was found; for a disagreement, the fact alone, worded either way once a second reading tells which."""
+    as_the_apis: str | None = None
+    """For a disagreement that proves the API's own, the whole clause, where the general one would not read well."""
 
 
 class _Walk(Generic[T]):
@@ -299,8 +305,8 @@ class _Walk(Generic[T]):
                     self.tied = True
         self.selection.add(page.items)
 
-    def problem(self, kind: Literal["changed", "inconsistent", "disagreement"], clause: str) -> None:
-        self.problems.append(_Problem(kind, clause))
+    def problem(self, kind: _ProblemKind, clause: str, as_the_apis: str | None = None) -> None:
+        self.problems.append(_Problem(kind, clause, as_the_apis))
 
     async def progress(self) -> None:
         self.done += 1
@@ -448,7 +454,9 @@ class _Walk(Generic[T]):
             else:
                 self.problem(
                     "disagreement",
-                    f"the API repeated its pages (page {self.repeated} held only items it had given before)",
+                    f"page {self.repeated} held only items of earlier pages",
+                    f"the API repeated its pages (page {self.repeated} held only items it had given before, and a "
+                    "second reading found the same)",
                 )
         last = max(self.seen)
         if self.problems:
@@ -506,15 +514,18 @@ class _Walk(Generic[T]):
         disagreement too; a change may pass); none when it is complete."""
         changed = [problem.clause for problem in self.problems if problem.kind == "changed"]
         inconsistent = [problem.clause for problem in self.problems if problem.kind == "inconsistent"]
-        disagreements = [problem.clause for problem in self.problems if problem.kind == "disagreement"]
+        disagreements = [problem for problem in self.problems if problem.kind == "disagreement"]
         if disagreements and self.second_reading:
-            inconsistent.append(
-                "the API's answers disagree with no sign that the list changed (a second reading found the same): "
-                + "; ".join(disagreements)
-            )
+            general = [problem.clause for problem in disagreements if not problem.as_the_apis]
+            if general:
+                inconsistent.append(
+                    "the API's answers disagree with no sign that the list changed (a second reading found the "
+                    f"same): {'; '.join(general)}"
+                )
+            inconsistent.extend(problem.as_the_apis for problem in disagreements if problem.as_the_apis)
         elif disagreements:  # with a change seen otherwise, or a second reading that differed
             second = ["a second reading of its pages differed"] if self.second_reading is False else []
-            changed = [*disagreements, *changed, *second]
+            changed = [*(problem.clause for problem in disagreements), *changed, *second]
         reasons: list[tuple[IncompleteKind, str]] = []
         if self.capped(total):
             reasons.append(("capped", f"one walk reads at most {self.item_budget():,}"))

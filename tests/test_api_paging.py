@@ -19,6 +19,7 @@ from frontdoor_mcp.api.errors import UnexpectedResponse
 from frontdoor_mcp.api.models import CertificateSummary
 from frontdoor_mcp.api.pages import PAGE_SHAPES, Page, PageShape, UnreadablePage, page_from_json, parse_page, shape_of
 from frontdoor_mcp.api.shares import Share
+from frontdoor_mcp.api.walk import ALL_PAGES_CONCURRENCY, UNPAGED
 from tests.support import FRONTDOOR, mock_client
 
 pytestmark = pytest.mark.anyio
@@ -118,6 +119,13 @@ UNREADABLE: list[tuple[Any, str]] = [
     ({}, "an empty object"),
     ("a string", "a JSON str, neither an object nor an array"),
     (7, "a JSON int, neither an object nor an array"),
+    # Paging fields are integers, strictly: `true` is no count of 1, nor "10" or 10.0 one of 10.
+    ({"content": [item(1)], "totalElements": True}, "do not fit the guide shape"),
+    ({"content": [item(1)], "totalElements": "10", "totalPages": 4}, "do not fit the guide shape"),
+    ({"content": [item(1)], "totalElements": 10.0}, "do not fit the guide shape"),
+    ({"content": [], "page": {"totalElements": False}}, "do not fit the spring-dto shape"),
+    ({"content": [], "pageable": {"pageNumber": True, "pageSize": 1}}, "do not fit the content-only shape"),
+    ({"page": {"totalElements": 1, "number": "0"}}, "do not fit the hal shape"),
 ]
 
 
@@ -186,6 +194,10 @@ class ListServer:
     """Every item created in the same second (a bulk import): the newest cannot be told from the rest by time."""
     served_at: datetime | None = None
     """The `Date` its answers carry, if any."""
+    unpaged: bool = False
+    """Every page answered with the whole list, whatever `page` and `size` say (an API without paging)."""
+    from_one: bool = False
+    """Pages numbered from 1, as Spring's one-indexed parameters: page 0 and page 1 are both the first."""
     items: list[dict[str, Any]] = field(default_factory=list[dict[str, Any]])
     asked: list[tuple[int, int, str | None]] = field(default_factory=list[tuple[int, int, str | None]])
     made: int = 0
@@ -213,9 +225,12 @@ class ListServer:
             self.before(self, number, len(self.asked))
         self.asked.append((number, asked, sort))
         size = min(asked, self.cap)
-        chunk = self.ordered(sort)[number * size : (number + 1) * size]
+        index = max(number - 1, 0) if self.from_one else number
+        ordered = self.ordered(sort)
+        chunk = ordered if self.unpaged else ordered[index * size : (index + 1) * size]
         total = self.reported_total(len(self.items)) if self.reported_total else len(self.items)
-        body = body_in(self.shape, chunk, number=number, size=self.reported_size or size, total=total)
+        shown = index + 1 if self.from_one else number
+        body = body_in(self.shape, chunk, number=shown, size=self.reported_size or size, total=total)
         headers = {"content-type": "application/json"}
         if self.served_at is not None:
             headers["date"] = format_datetime(self.served_at, usegmt=True)
@@ -265,7 +280,21 @@ async def test_a_last_page_fuller_than_the_total_says_is_read_past_and_said() ->
     server = ListServer(25, cap=10, reported_total=lambda real: real - 3)  # the API counts 22 of 25
     items, walked = await walk(server)
     assert len(items) == 25, "read on past the pages the total predicted, to a short page"
-    assert not walked.complete and walked.why_incomplete == "its last page held more than the API's count leaves for it"
+    assert not walked.complete and walked.incomplete_kind == "inconsistent"
+    assert walked.why_incomplete == (
+        "the API's answers disagree with no sign that the list changed (a second reading found the same): its last "
+        "page (page 2) held 5 items where the API's count leaves 2"
+    )
+    assert [number for number, _, _ in server.asked] == [0, 1, 2, 3, 0, 1, 2, 3], "to a short page, then again"
+
+
+async def test_a_count_of_0_beside_items_is_read_on_and_said() -> None:
+    """A count that lags its pages (a cached count): 0, with items on the first page. One page is still read."""
+    server = ListServer(3, reported_total=lambda _: 0)
+    items, walked = await walk(server)
+    assert len(items) == 3 and walked.total == 0 and not walked.complete
+    assert walked.incomplete_kind == "inconsistent"
+    assert (walked.why_incomplete or "").endswith("its last page (page 0) held 3 items where the API's count leaves 0")
 
 
 async def test_a_total_that_moves_while_walking_is_said() -> None:
@@ -275,25 +304,91 @@ async def test_a_total_that_moves_while_walking_is_said() -> None:
 
     server = ListServer(25, cap=10, before=shrink)
     items, walked = await walk(server, concurrency=1)
-    assert not walked.complete
+    assert not walked.complete and walked.incomplete_kind == "changed"
     assert walked.why_incomplete == "the list changed while it was read (the API's count went from 25 to 24)"
     assert {one.id for one in items} >= server.ids()
 
 
-async def test_fewer_distinct_items_than_reported_is_said() -> None:
+async def test_fewer_distinct_items_than_reported_with_no_sign_of_change_is_the_apis_disagreement() -> None:
+    """An API that counts rows its pages leave out (soft-deleted ones, say): every call finds the same, so the walk
+    says so, and not that the list changed."""
+    server = ListServer(20, cap=10, reported_total=lambda real: real + 3)
+    items, walked = await walk(server)
+    assert len(items) == 20 and not walked.complete and walked.incomplete_kind == "inconsistent"
+    assert walked.why_incomplete == (
+        "the API's answers disagree with no sign that the list changed (a second reading found the same): its pages "
+        "held 20 distinct items where the API reported 23"
+    )
+
+
+async def test_a_disagreement_whose_second_reading_differs_is_a_change() -> None:
+    def create_during_the_second_reading(list_server: ListServer, number: int, asked: int) -> None:
+        if asked == 4:
+            list_server.create()
+
+    server = ListServer(20, cap=10, reported_total=lambda real: real + 3, before=create_during_the_second_reading)
+    _, walked = await walk(server, concurrency=1)
+    assert not walked.complete and walked.incomplete_kind == "changed"
+    assert walked.why_incomplete == (
+        "the list changed while it was read (its pages held 20 distinct items where the API reported 23; a second "
+        "reading of its pages differed)"
+    )
+
+
+async def test_a_page_that_gives_only_items_given_before_stops_the_walk_and_is_said() -> None:
     server = ListServer(20, cap=10)
     original = server.handler
 
     def repeating(request: httpx2.Request) -> httpx2.Response:
-        if request.url.params["page"] == "1":  # page 1 answers page 0 again, totals intact
+        if request.url.params["page"] == "1":  # page 1 answers page 0 again (and says so), totals intact
             request = httpx2.Request("GET", request.url.copy_set_param("page", "0"))
         return original(request)
 
     items, walked = await mock_client(repeating).certificates.list_all(FRONTDOOR)
-    assert len(items) == 10 and not walked.complete
+    assert len(items) == 10 and not walked.complete and walked.incomplete_kind == "inconsistent"
     assert walked.why_incomplete == (
-        "the list changed while it was read (its pages held 10 distinct items where the API reported 20)"
+        "the API answered page 0 when asked for page 1; the API repeated its pages (page 1 held only items it had "
+        "given before, and a second reading found the same)"
     )
+
+
+@pytest.mark.parametrize("shape", ["content-only", "array"])
+async def test_an_api_that_does_not_page_is_read_as_one_list_in_three_requests_and_said(shape: PageShape) -> None:
+    """Page 1 and page 2 both give page 0's items: the API ignores `page`. Its one answer is read as the list, and
+    the walk says it cannot show that answer whole (an API that cuts it at a limit of its own looks the same)."""
+    server = ListServer(30, shape=shape, unpaged=True)
+    items, walked = await walk(server)
+    assert len(items) == 30 and [number for number, _, _ in server.asked] == [0, 1, 2]
+    assert not walked.complete and walked.incomplete_kind == "inconsistent" and walked.why_incomplete == UNPAGED
+
+
+async def test_an_api_that_does_not_page_with_totals_that_agree_is_one_complete_page() -> None:
+    server = ListServer(30, unpaged=True)
+    items, walked = await walk(server)
+    assert len(items) == 30 and walked.complete and len(server.asked) == 1
+
+
+async def test_an_api_that_does_not_page_but_counts_more_stops_at_the_first_repeat() -> None:
+    server = ListServer(30, unpaged=True, reported_total=lambda real: real * 100)
+    items, walked = await walk(server)
+    assert len(items) == 30 and not walked.complete and walked.incomplete_kind == "inconsistent"
+    assert "the API repeated its pages (page 1 held only items it had given before" in (walked.why_incomplete or "")
+    # Not the hundred pages the count predicts: those already asked for when page 1 came back, then 0 and 1 again.
+    assert len(server.asked) <= 1 + 2 * ALL_PAGES_CONCURRENCY + 2
+
+
+@pytest.mark.parametrize("shape", ["guide", "spring-dto", "hal", "content-only"])
+async def test_an_api_that_numbers_its_pages_from_1_is_said_and_never_taken_for_complete(shape: PageShape) -> None:
+    server = ListServer(250, shape=shape, cap=100, from_one=True)
+    items, walked = await walk(server)
+    why = walked.why_incomplete or ""
+    assert len(items) == 100 and not walked.complete and walked.incomplete_kind == "inconsistent"
+    assert why.endswith(
+        "the API repeated its pages (page 1 held only items it had given before, and a second reading found the same)"
+    )
+    if shape != "content-only":  # the shapes that say which page they are
+        assert why.startswith("the API answered page 1 when asked for page 0 (it may number its pages from 1); ")
+    assert len(server.asked) <= 5, "pages 0 to 2 (page 2 unless page 1 was found repeating first), then 0 and 1"
 
 
 async def test_items_as_new_as_the_newest_after_the_first_page_need_a_read_of_the_head() -> None:
@@ -385,7 +480,7 @@ async def test_the_most_one_walk_reads_is_said() -> None:
     for shape in shapes:
         server = ListServer(25, shape=shape, cap=10)
         items, walked = await walk(server, max_items=12)
-        assert len(items) == 12 and not walked.complete
+        assert len(items) == 12 and not walked.complete and walked.incomplete_kind == "capped"
         assert walked.why_incomplete == "one walk reads at most 12", shape
 
 
@@ -416,3 +511,59 @@ async def test_pages_arriving_out_of_order_are_still_handed_on_in_order() -> Non
 
     items, walked = await mock_client(late_first).certificates.list_all(FRONTDOOR)
     assert [one.id for one in items] == [one["id"] for one in reversed(server.items)] and walked.complete
+
+
+# One page read alone: where it stands -----------------------------------------------------------------------
+
+
+def page_of(count: int, *, number: int | None = None, size: int | None = None, total: int | None = None) -> Page[Any]:
+    pages = None if total is None or not size else -(-total // size)
+    return Page([object()] * count, "guide" if total is not None else "content-only", number, size, total, pages)
+
+
+@pytest.mark.parametrize(
+    ("page", "asked", "expected"),
+    [
+        (page_of(20, number=0, size=20, total=45), (0, 20), (0, 3, 1, ())),
+        (page_of(5, number=2, size=20, total=45), (2, 20), (2, 3, None, ())),
+        (page_of(20), (0, 20), (0, None, 1, ())),  # full, without totals: another may follow
+        (page_of(0), (3, 20), (3, None, None, ())),
+        (page_of(7, size=20), (1, 20), (1, None, None, ())),  # shorter than the size it reports: the last
+        (
+            page_of(7),
+            (1, 20),
+            (
+                1,
+                None,
+                None,
+                (
+                    "the API reports no total and no page size, so this page, shorter than asked, is taken as the "
+                    "last; all_pages says whether it is",
+                ),
+            ),
+        ),
+        (
+            page_of(30),
+            (0, 20),
+            (
+                0,
+                None,
+                None,
+                (
+                    "the API answered 30 items for a size of 20: it may not page at all; all_pages reads the list "
+                    "and says whether it is complete",
+                ),
+            ),
+        ),
+        (
+            page_of(20, number=1, size=20, total=45),
+            (0, 20),
+            (0, 3, 1, ("the API answered page=1 when asked for page=0 (it may number its pages from 1)",)),
+        ),
+    ],
+)
+def test_a_page_read_alone_offers_a_next_page_only_when_its_answer_shows_one(
+    page: Page[Any], asked: tuple[int, int], expected: tuple[int, int | None, int | None, tuple[str, ...]]
+) -> None:
+    place = page.place(*asked)
+    assert (place.number, place.total_pages, place.next_page, place.notes) == expected

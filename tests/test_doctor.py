@@ -13,14 +13,15 @@ import time
 from pathlib import Path
 
 import anyio
+import httpx2
 import pytest
 
 from frontdoor_mcp import config
 from frontdoor_mcp.config import load_settings
-from frontdoor_mcp.doctor import diagnose, run_doctor
+from frontdoor_mcp.doctor import api_checks, diagnose, run_doctor
 from frontdoor_mcp.sandbox.faults.controller import Fault
 from frontdoor_mcp.sandbox.runner import RunningSandbox, start_sandbox
-from tests.support import CANARY_TOKEN
+from tests.support import CANARY_TOKEN, certificate_item, certificate_page, json_response, mock_client, mock_settings
 
 
 @pytest.fixture(autouse=True)
@@ -64,7 +65,7 @@ def test_healthy_sandbox_with_a_token(sandbox: RunningSandbox, capsys: pytest.Ca
     assert line(lines, "frontdoor") == f"ok   frontdoor: {sandbox.frontdoor_id} is visible, with 0 certificates"
     assert line(lines, "paging") == (
         "ok   paging: lists come in the guide's shape (content, pageable, totalElements, totalPages); "
-        "pages of at most 2,000"
+        "pages of 2,000, the size walks ask for"
     )
     assert line(lines, "clock").startswith("ok   clock: ")
     assert lines[-1] == "All checks passed."
@@ -132,13 +133,21 @@ def test_skewed_clock(sandbox: RunningSandbox, capsys: pytest.CaptureFixture[str
             "content-only",
             "its list has no total",
             "note paging: lists come in content alone, without totals: walks end at a short page and check "
-            "themselves by reading twice; the page-size cap not shown (a page of 100 for 10,000 asked)",
+            "themselves by reading twice; the page-size cap not shown (a page of 100 for 2,000 asked)",
         ),
         (
             "array",
             "its list has no total",
             "note paging: lists come in a bare JSON array, without totals: walks end at a short page and check "
-            "themselves by reading twice; the page-size cap not shown (a page of 100 for 10,000 asked)",
+            "themselves by reading twice; the page-size cap not shown (a page of 100 for 2,000 asked)",
+        ),
+        (
+            "unpaged",
+            "its list has no total",
+            "note paging: lists come in a bare JSON array, without totals: walks end at a short page and check "
+            "themselves by reading twice; the page-size cap not shown (a page of 150 for 2,000 asked); it answered "
+            "150 certificates for a size of 1: it ignores `size`; it answers every page with the same certificates: "
+            "it ignores `page`, so walks read its one answer as the list and say they cannot show it complete",
         ),
     ],
 )
@@ -151,6 +160,48 @@ def test_the_paging_the_api_answers_with_is_reported(
     assert code == 0, lines
     assert line(lines, "frontdoor") == f"ok   frontdoor: {sandbox.frontdoor_id} is visible, {frontdoor}"
     assert line(lines, "paging") == paging
+
+
+def test_the_reachability_check_asks_for_one_certificate_and_a_refused_page_size_is_a_note(tmp_path: Path) -> None:
+    """An API that answers 400 to a size above its largest: the API check passes (it asked for one), and the
+    paging check says what walks will meet."""
+    asked: list[tuple[str | None, str | None]] = []
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        page, size = request.url.params.get("page"), request.url.params.get("size")
+        asked.append((page, size))
+        if size is not None and int(size) > 500:
+            return json_response(400, {"message": "size too large"})
+        return json_response(200, certificate_page([certificate_item()]))
+
+    checks = anyio.run(api_checks, mock_client(handler), mock_settings(tmp_path))
+    assert [(check.name, check.passed, check.note) for check in checks] == [
+        ("api", True, False),
+        ("frontdoor", True, False),
+        ("paging", True, True),
+    ]
+    assert checks[-1].detail == (
+        "the API refuses pages of 2,000 (HTTP 400): walks, which ask for that size (all_pages, the expiry audit, the "
+        "shares read before a change of trust), will fail with that error"
+    )
+    assert asked[0] == ("0", "1") and asked[1] == ("0", "2000")
+
+
+def test_an_api_that_numbers_its_pages_from_1_is_reported(tmp_path: Path) -> None:
+    items = [certificate_item(f"cert-00000000-0000-4000-8000-{n:012d}", f"c{n}") for n in range(3)]
+
+    def one_indexed(request: httpx2.Request) -> httpx2.Response:
+        size = min(int(request.url.params.get("size", "20")), 2000)
+        index = max(int(request.url.params.get("page", "0")) - 1, 0)  # page 0 and page 1 are both the first
+        body = certificate_page(items[index * size : (index + 1) * size], number=index + 1)
+        return json_response(200, body | {"totalElements": 3, "totalPages": -(-3 // size)})
+
+    paging = anyio.run(api_checks, mock_client(one_indexed), mock_settings(tmp_path))[-1]
+    assert paging.note and paging.passed
+    assert paging.detail.endswith(
+        "; it answered page 1 when asked for page 0; its page 1 repeats page 0 (it may number its pages from 1): "
+        "walks stop there and say they are incomplete"
+    )
 
 
 def test_diagnose_in_process_says_which_check_failed(sandbox: RunningSandbox) -> None:

@@ -10,11 +10,15 @@ import httpx2
 import pytest
 from mcp.shared.dispatcher import ProgressFnT
 
+from frontdoor_mcp.api.auth import BearerToken, Secret
+from frontdoor_mcp.api.client import FrontdoorClient
 from frontdoor_mcp.api.concurrency import MAX_CONCURRENCY
 from frontdoor_mcp.sandbox.faults.controller import Fault
 from frontdoor_mcp.sandbox.runner import RunningSandbox
 from frontdoor_mcp.server import FrontdoorServer, build_server
-from frontdoor_mcp.toolkit.state import ProgressPacing
+from frontdoor_mcp.toolkit.state import SILENT, AppState, ProgressPacing
+from frontdoor_mcp.tools import expiry
+from frontdoor_mcp.tools.expiry import find_expiring_client_certificates
 from tests.support import connect, make_certificate, ok, sandbox_settings, text_of
 
 pytestmark = pytest.mark.anyio
@@ -216,3 +220,24 @@ async def test_an_audit_of_10000_certificates_sends_at_most_a_hundred_and_one_no
         report = ok(await client.call_tool("find_expiring_client_certificates", {}, progress_callback=recorder(seen)))
     assert report["checked"] == 10_000
     assert 1 <= len(seen) <= 101 and seen[-1][:2] == (10_000, 10_000)
+
+
+async def test_an_audit_past_the_most_one_walk_reads_examines_the_oldest_and_says_which(
+    sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The oldest are the likeliest to expire: past the most one walk reads, those are the ones examined, and the
+    text says exactly which were and which were not."""
+    monkeypatch.setattr(expiry, "WALK_MAX_ITEMS", 20)
+    sandbox.seed_certificates(5, value=make_certificate("old", days=10), name_prefix="old")
+    sandbox.seed_certificates(20, value=make_certificate("new", days=200), name_prefix="new")
+    async with FrontdoorClient(sandbox.base_url, BearerToken(Secret(sandbox.token), source="test")) as client:
+        answer = await find_expiring_client_certificates(AppState(client, sandbox.frontdoor_id, None, "test"), SILENT)
+    report = answer.result
+    assert report.checked == 20 and report.expiring_count == 5 and report.total_elements == 25
+    assert not report.complete and report.walk_truncated and report.incomplete_reason == "one walk reads at most 20"
+    assert answer.text.startswith(
+        "Incomplete audit. Examined the 20 oldest of the 25 certificates the API reported; the 5 newest were not "
+        "read (one walk reads at most 20).\nOf those examined, 0 have expired and 5 expire within 30 days; the "
+        "newest may expire too."
+    )
+    assert "could not be read" not in answer.text

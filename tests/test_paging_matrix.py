@@ -15,6 +15,11 @@ changed set; a walk of one page is a snapshot, complete, of the list as its page
 created over time, a walk read newest first can show it is complete without reading again, disturbed or not:
 the last test.)
 
+An API that does not page (`unpaged`: every page the whole list) is read as one list in three requests (pages 0,
+1 and 2 alike), and never said complete: an API that cuts its one answer at a limit of its own would look the
+same. Its counts are exact all the same; disturbed, the page after the first differs, and the walk says the list
+changed.
+
 The full matrix (2,500 certificates, both caps) is `slow`; the default suite runs every shape at a cap of 100
 over 200 certificates.
 """
@@ -30,6 +35,7 @@ import pytest
 
 from frontdoor_mcp.api.auth import BearerToken, Secret
 from frontdoor_mcp.api.client import FrontdoorClient
+from frontdoor_mcp.api.walk import UNPAGED
 from frontdoor_mcp.sandbox.faults.controller import Fault
 from frontdoor_mcp.sandbox.paging import PAGING_SHAPES, PagingShape
 from frontdoor_mcp.sandbox.runner import RunningSandbox, start_sandbox
@@ -100,13 +106,17 @@ async def run_cell(scene: Scene, shape: PagingShape, cap: int, disturbed: bool) 
     """Every count of one cell: exact undisturbed; disturbed, within the changed set, `complete` as it must be."""
     lane, count, expiring = scene.sandbox, scene.certificates, scene.expiring
     set_paging(lane, shape=shape, max_page_size=cap)
-    counted = shape in COUNTED
+    counted, unpaged = shape in COUNTED, shape == "unpaged"
     one_page, shares_on_one_page = count <= cap, cap >= SHARES
     async with FrontdoorClient(lane.base_url, BearerToken(Secret(lane.token), source="test")) as client:
         state = AppState(client, lane.frontdoor_id, None, "test")
 
-        page = (await list_client_certificates(state, SILENT, size=20)).result
-        assert len(page.items) == 20 and page.next_page == 1
+        one = await list_client_certificates(state, SILENT, size=20)
+        page = one.result
+        if unpaged:  # the whole list for a page of 20: no next page, and the text says why
+            assert page.matching == count and page.next_page is None and "it may not page at all" in one.text
+        else:
+            assert len(page.items) == 20 and page.next_page == 1
         assert page.total_elements == (count if counted else None)
 
         if disturbed:
@@ -115,7 +125,11 @@ async def run_cell(scene: Scene, shape: PagingShape, cap: int, disturbed: bool) 
         lane.faults.clear()
         listed = listing.result
         assert listed.total_elements == (count if counted else None)
-        if not disturbed or one_page:
+        if unpaged and not disturbed:
+            assert listed.complete is False and listed.incomplete_reason == UNPAGED
+            assert listed.matching == count, "exact: the one answer read as the list"
+            assert f"Incomplete: {UNPAGED}. Calling again would read the same" in listing.text
+        elif not disturbed or one_page:
             assert listed.complete is True and listed.incomplete_reason is None
             assert listed.matching == count, "exact: the list as its one page was read, or undisturbed"
             assert "every page read" in listing.text
@@ -130,7 +144,12 @@ async def run_cell(scene: Scene, shape: PagingShape, cap: int, disturbed: bool) 
         lane.faults.clear()
         report = audit.result
         assert report.expired_count == 0 and report.undecodable_count == 0
-        if not disturbed:
+        if unpaged and not disturbed:
+            assert not report.complete and report.incomplete_reason == UNPAGED
+            assert report.checked == count and report.expiring_count == expiring
+            assert audit.text.startswith(f"Incomplete audit. Audited {count:,} certificates, but the walk could not")
+            assert f"0 have expired and {expiring} expire within 30 days; certificates not examined" in audit.text
+        elif not disturbed:
             assert report.complete and report.checked == count and report.expiring_count == expiring
             assert audit.text.startswith(
                 f"Of {count:,} certificates examined, 0 have expired and {expiring} expire within 30 days."
@@ -155,7 +174,13 @@ async def run_cell(scene: Scene, shape: PagingShape, cap: int, disturbed: bool) 
         result = refused.result
         found = {ref.id for ref in result.used_by_shares or []}
         assert not result.deleted and "No share uses it." not in refused.text
-        if not disturbed or shares_on_one_page:
+        if unpaged:
+            # Every share in the one answer; never said to be all of them.
+            assert found == scene.sharing and result.used_by_shares_complete is False
+            assert "Used by 2 shares" in refused.text and "Not every share could be read" in refused.text
+            reason = result.used_by_shares_incomplete_reason or ""
+            assert "the list changed while it was read" in reason if disturbed else reason == UNPAGED
+        elif not disturbed or shares_on_one_page:
             assert found == scene.sharing and result.used_by_shares_complete is True
             assert "Used by 2 shares" in refused.text and "Not every share" not in refused.text
         else:
@@ -166,7 +191,7 @@ async def run_cell(scene: Scene, shape: PagingShape, cap: int, disturbed: bool) 
             assert "Not every share could be read" in refused.text
 
         shares = (await list_shares(state, SILENT, all_pages=True)).result  # a churn adds one and takes one
-        assert shares.matching == SHARES and shares.complete is True
+        assert shares.matching == SHARES and shares.complete is (not unpaged)
         assert shares.total_elements == (SHARES if counted else None)
 
 
@@ -225,14 +250,15 @@ async def test_through_mcp_an_incomplete_walk_says_so_in_its_text_and_its_struct
         delete = await client.call_tool("delete_client_certificate", {"certificate_id": scene.certificate_id})
     listed, report, refused = (structured(result) for result in (listing, audit, delete))
     assert listed["complete"] is False and "the list changed while it was read" in listed["incomplete_reason"]
-    assert "Incomplete, as the walk could not show it read every certificate: the list changed" in text_of(listing)
+    assert "Incomplete: the list changed while it was read (" in text_of(listing)
+    assert "Call again to read it anew." in text_of(listing)
     assert report["complete"] is False and text_of(audit).startswith("Incomplete audit. Audited ")
     assert refused["deleted"] is False and refused["used_by_shares_complete"] is False
     assert "Not every share could be read: the list changed while it was read" in text_of(delete)
     assert "No share uses it." not in text_of(delete)
 
 
-@pytest.mark.parametrize("shape", PAGING_SHAPES)
+@pytest.mark.parametrize("shape", [shape for shape in PAGING_SHAPES if shape != "unpaged"])  # nothing to skip there
 async def test_a_delete_never_says_no_share_uses_it_when_the_one_that_does_was_skipped(
     shared: RunningSandbox, shape: PagingShape
 ) -> None:

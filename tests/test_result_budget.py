@@ -42,6 +42,11 @@ async def test_ten_thousand_certificates_fit_with_totals_and_a_way_to_narrow(
     async with connect(server, "legacy") as client:
         everything = await client.call_tool("list_client_certificates", {"all_pages": True})
         needles = await client.call_tool("list_client_certificates", {"name_contains": "NEEDLE"})
+        one_page = await client.call_tool("list_client_certificates", {"size": 2000})
+    largest = ok(one_page)  # a page of the largest size asked for is more than one result holds too
+    assert size_of(one_page) <= RESULT_BUDGET_BYTES and largest["matching"] == 2000 and largest["truncated"] is True
+    assert 0 < len(largest["items"]) < 2000 and largest["next_page"] == 1
+    assert f"Only the first {len(largest['items'])} fit in one result." in text_of(one_page)
     listed = ok(everything)
     assert size_of(everything) <= RESULT_BUDGET_BYTES
     assert (listed["total_elements"] == 10_050 and listed["matching"] == 10_000) or listed["matching"] == 10_000

@@ -51,6 +51,7 @@ EXPECTED_KEYS: dict[PagingShape, set[str] | None] = {
     "hal": {"_embedded", "_links", "page"},
     "content-only": {"content"},
     "array": None,
+    "unpaged": None,
 }
 
 
@@ -64,7 +65,8 @@ def test_every_list_answers_in_the_shape_set_at_run_time(lane: RunningSandbox, s
             body: Any = response.json()
             keys = EXPECTED_KEYS[shape]
             if keys is None:
-                assert isinstance(body, list) and len(cast(list[Any], body)) == 2  # 5 items, pages of 3: page 1
+                # 5 items, pages of 3: page 1 holds 2; unpaged, every page holds all 5
+                assert isinstance(body, list) and len(cast(list[Any], body)) == (5 if shape == "unpaged" else 2)
                 continue
             assert set(cast(dict[str, Any], body)) == keys, collection
             if shape == "spring-dto":
@@ -83,6 +85,23 @@ def test_hal_asked_for_is_hal_whatever_the_shape(lane: RunningSandbox) -> None:
     assert {"_embedded", "_links", "page"} <= set(cast(dict[str, Any], response.json()))
 
 
+def test_unpaged_answers_every_page_with_the_whole_list_in_the_order_asked(lane: RunningSandbox) -> None:
+    """An API without paging: `page` and `size` (and the largest page) change nothing; the sort still applies."""
+    set_paging(lane, shape="unpaged", max_page_size=2)
+    with client_for(lane) as api:
+        for collection in COLLECTIONS:
+            pages = [
+                [entry["id"] for entry in api.get(f"/{collection}", params={"page": str(number), "size": "1"}).json()]
+                for number in (0, 1, 7)
+            ]
+            assert len(pages[0]) == 5 and pages[0] == pages[1] == pages[2], collection
+            newest = api.get(f"/{collection}", params={"page": "3", "sort": "createdAt,desc"}).json()
+            assert [entry["id"] for entry in newest] == list(reversed(pages[0])), collection
+    with client_for(lane, accept="application/hal+json") as api:
+        hal = api.get("/client-certificates", params={"size": "2"}).json()
+    assert len(hal["_embedded"]["clientCertificates"]) == 2, "HAL asked for is HAL, paged, whatever the shape"
+
+
 def test_the_largest_page_caps_the_size_asked_and_the_default(lane: RunningSandbox) -> None:
     with client_for(lane) as api:
         assert api.get("/client-certificates", params={"size": "5000"}).json()["pageable"]["pageSize"] == 2000
@@ -99,7 +118,7 @@ def test_the_paging_control_needs_the_admin_header_and_refuses_what_it_cannot_do
         assert http.get(url).status_code == 401
         assert http.put(url, json={"shape": "hal"}, headers={"X-Sandbox-Admin": "wrong"}).status_code == 401
         refusals: list[tuple[object, str]] = [
-            ({"shape": "xml"}, "paging must be one of guide, spring-dto, hal, content-only, array"),
+            ({"shape": "xml"}, "paging must be one of guide, spring-dto, hal, content-only, array, unpaged"),
             ({"shape": 3}, "shape must be one of"),
             ({"max_page_size": 0}, "max_page_size must be an integer from 1 to 100,000"),
             ({"max_page_size": True}, "max_page_size must be an integer"),

@@ -13,6 +13,7 @@ from frontdoor_mcp.api.auth import ClientCredentials, TokenRequestFailed
 from frontdoor_mcp.api.client import FrontdoorClient
 from frontdoor_mcp.api.errors import (
     ApiError,
+    BadRequest,
     Forbidden,
     FrontdoorError,
     NotFound,
@@ -21,16 +22,18 @@ from frontdoor_mcp.api.errors import (
     Unauthorized,
     UnexpectedResponse,
 )
+from frontdoor_mcp.api.models import CertificateSummary
 from frontdoor_mcp.api.pages import Page, PageShape
+from frontdoor_mcp.api.walk import ALL_PAGES_SIZE
 from frontdoor_mcp.config import ConfigError, Settings, cannot_be_understood, credential_places, load_settings
-from frontdoor_mcp.rules import CLOCK_SKEW_THRESHOLD_S, WALK_MAX_ITEMS
+from frontdoor_mcp.rules import CLOCK_SKEW_THRESHOLD_S
 from frontdoor_mcp.toolkit.failures import wrong_base_url
 
 PROBE_FRONTDOOR_ID: Final = "00000000-0000-0000-0000-000000000000"
 """Asked for when no frontdoor is configured: a 403 still proves the API answers and accepts the credentials.
 Never shown: no message names it (a person would take it for a frontdoor of theirs)."""
-PAGE_SIZE_ASKED: Final = WALK_MAX_ITEMS
-"""The page size the check asks for: more than any walk reads at once, so the answer shows the API's cap."""
+PROBE_SIZE: Final = 1
+"""The page size the reachability check asks for: one certificate is enough to show the API answers."""
 SHAPE_WORDS: Final[dict[PageShape, str]] = {
     "guide": "the guide's shape (content, pageable, totalElements, totalPages)",
     "spring-dto": "Spring Data's page DTO (content, page{size, number, totalElements, totalPages}), not the guide's",
@@ -76,16 +79,18 @@ async def diagnose(settings: Settings) -> list[Check]:
             valid = expiry > datetime.now(UTC)
             checks.append(Check("token", valid, _validity(expiry)))
     async with FrontdoorClient(settings.api_url, credential) as client:
-        checks.extend(await _api_checks(client, settings))
+        checks.extend(await api_checks(client, settings))
         if client.last_server_date is not None:
             checks.append(_clock_check(client.last_server_date))
     return checks
 
 
-async def _api_checks(client: FrontdoorClient, settings: Settings) -> list[Check]:
+async def api_checks(client: FrontdoorClient, settings: Settings) -> list[Check]:
+    """Whether the API answers and accepts the credentials (one certificate asked for), whether the frontdoor is
+    visible, and how the API pages (`_paging_check`)."""
     frontdoor = settings.frontdoor_id
     try:
-        page = await client.certificates.list(frontdoor or PROBE_FRONTDOOR_ID, size=PAGE_SIZE_ASKED)
+        page = await client.certificates.list(frontdoor or PROBE_FRONTDOOR_ID, size=PROBE_SIZE)
     except Unauthorized:
         return [Check("api", False, f"{settings.api_url} answered 401: the credentials were refused")]
     except NotFound as exc:
@@ -107,21 +112,72 @@ async def _api_checks(client: FrontdoorClient, settings: Settings) -> list[Check
     if frontdoor is None:
         return [answers, _no_frontdoor()]
     counted = f"with {page.total_elements} certificates" if page.total_elements is not None else "its list has no total"
-    return [answers, Check("frontdoor", True, f"{frontdoor} is visible, {counted}"), _paging_check(page)]
+    visible = Check("frontdoor", True, f"{frontdoor} is visible, {counted}")
+    return [answers, visible, await _paging_check(client, frontdoor, page)]
 
 
-def _paging_check(page: Page[object]) -> Check:
-    """Which shape the list came in, and the largest page the API serves, as far as one answer shows it."""
+async def _paging_check(client: FrontdoorClient, frontdoor: str, first: Page[CertificateSummary]) -> Check:
+    """How the API pages, as walks will meet it: the shape and the largest page, from a page of the size walks
+    ask for (a refusal of that size is said, not failed: the API answers, only walks will not); and whether it
+    reads `page` at all, from page 1 (and 2) of the size the reachability check asked (`first`, page 0)."""
+    try:
+        whole = await client.certificates.list(frontdoor, size=ALL_PAGES_SIZE)
+    except BadRequest:
+        return Check(
+            "paging",
+            True,
+            f"the API refuses pages of {ALL_PAGES_SIZE:,} (HTTP 400): walks, which ask for that size (all_pages, the "
+            "expiry audit, the shares read before a change of trust), will fail with that error",
+            note=True,
+        )
+    except FrontdoorError as exc:
+        return Check("paging", False, f"a page of {ALL_PAGES_SIZE:,}, the size walks ask for, failed: {_failure(exc)}")
+    try:
+        remarks = [_page_size_cap(whole), *await _paging_remarks(client, frontdoor, first)]
+    except FrontdoorError as exc:
+        remarks = [_page_size_cap(whole), f"its pages after the first could not be read: {_failure(exc)}"]
+    unusual = whole.shape != "guide" or len(remarks) > 1
+    return Check("paging", True, f"lists come in {SHAPE_WORDS[whole.shape]}; {'; '.join(remarks)}", note=unusual)
+
+
+def _page_size_cap(page: Page[CertificateSummary]) -> str:
+    """The largest page the API serves, as far as a page of the size walks ask for shows it."""
     count = len(page.items)
-    if page.size is not None and 0 < page.size < PAGE_SIZE_ASKED:
-        cap = f"pages of at most {page.size:,}"
-    elif page.total_elements is not None and 0 < count < min(page.total_elements, PAGE_SIZE_ASKED):
-        cap = f"pages of at most {count:,}"
-    elif page.size is not None and page.size >= PAGE_SIZE_ASKED:
-        cap = f"pages of {PAGE_SIZE_ASKED:,} when asked (no lower cap)"
+    if page.size is not None and 0 < page.size < ALL_PAGES_SIZE:
+        return f"pages of at most {page.size:,}"
+    if page.total_elements is not None and 0 < count < min(page.total_elements, ALL_PAGES_SIZE):
+        return f"pages of at most {count:,}"
+    if page.size is not None and page.size >= ALL_PAGES_SIZE:
+        return f"pages of {ALL_PAGES_SIZE:,}, the size walks ask for"
+    return f"the page-size cap not shown (a page of {count:,} for {ALL_PAGES_SIZE:,} asked)"
+
+
+async def _paging_remarks(client: FrontdoorClient, frontdoor: str, first: Page[CertificateSummary]) -> list[str]:
+    """What shows the API does not page as asked: `size` or `page` ignored, pages numbered otherwise."""
+    remarks: list[str] = []
+    if len(first.items) > PROBE_SIZE:
+        remarks.append(f"it answered {len(first.items):,} certificates for a size of {PROBE_SIZE}: it ignores `size`")
+    if first.page is not None and first.page != 0:
+        remarks.append(f"it answered page {first.page} when asked for page 0")
+    if not first.items:
+        return remarks  # an empty list looks alike on every page, paged or not
+    ids = _ids(first)
+    if _ids(await client.certificates.list(frontdoor, page=1, size=PROBE_SIZE)) != ids:
+        return remarks
+    if _ids(await client.certificates.list(frontdoor, page=2, size=PROBE_SIZE)) == ids:
+        remarks.append(
+            "it answers every page with the same certificates: it ignores `page`, so walks read its one answer as "
+            "the list and say they cannot show it complete"
+        )
     else:
-        cap = f"the page-size cap not shown (a page of {count:,} for {PAGE_SIZE_ASKED:,} asked)"
-    return Check("paging", True, f"lists come in {SHAPE_WORDS[page.shape]}; {cap}", note=page.shape != "guide")
+        remarks.append(
+            "its page 1 repeats page 0 (it may number its pages from 1): walks stop there and say they are incomplete"
+        )
+    return remarks
+
+
+def _ids(page: Page[CertificateSummary]) -> list[str]:
+    return [item.id for item in page.items]
 
 
 def _wrong_base_url(exc: NotFound, settings: Settings, *, shown_frontdoor: str | None) -> str:

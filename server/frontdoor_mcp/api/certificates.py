@@ -27,14 +27,19 @@ from frontdoor_mcp.api.http import ApiHttp
 from frontdoor_mcp.api.models import Certificate, CertificateSummary, CreatedCertificate, Deleted
 from frontdoor_mcp.api.pages import Page, read_page
 from frontdoor_mcp.api.paths import Paths
-from frontdoor_mcp.api.walk import ALL_PAGES_CONCURRENCY, ProgressCallback, Selection, Walked, fetch_each, walk_into
+from frontdoor_mcp.api.walk import (
+    ALL_PAGES_CONCURRENCY,
+    ALL_PAGES_SIZE,
+    NEWEST_FIRST,
+    ProgressCallback,
+    Selection,
+    Walked,
+    fetch_each,
+    walk_into,
+)
 from frontdoor_mcp.rules import WALK_MAX_ITEMS, SortOrder
 
-ALL_PAGES_SIZE: Final = 2000
-"""Spring Data's default largest page: a walk asks for it and adapts to the size the API really uses."""
-NEWEST_FIRST: Final[SortOrder] = "createdAt,desc"
-"""The order a walk reads in when none is asked: what is created during the walk then lands on the first page,
-where one small read after the walk sees it (see `api.walk`)."""
+OLDEST_FIRST: Final[SortOrder] = "createdAt,asc"
 RECOVERY_WINDOW: Final = timedelta(minutes=5)
 """How far around a lost create to look for the certificate it may have made (covers modest clock skew)."""
 RECOVERY_PAGE_SIZE: Final = 50
@@ -164,6 +169,19 @@ class CertificatesApi:
             on_progress=on_progress,
         )
         return selection.items, walked
+
+    async def list_oldest_past(
+        self, frontdoor_id: str, max_items: int
+    ) -> tuple[list[CertificateSummary], Walked, bool]:
+        """Every certificate, newest first (the order in which a walk checks itself cheaply); but when there
+        are more than `max_items`, the `max_items` oldest, read oldest first, since the oldest are the likeliest
+        to expire. The flag: whether the oldest were read so. A list past the most is found by the first walk
+        (its first page, or, without totals, its last), so only such a list is read twice."""
+        items, walked = await self.list_all(frontdoor_id, max_items=max_items)
+        if walked.incomplete_kind != "capped":
+            return items, walked, False
+        oldest, walked = await self.list_all(frontdoor_id, sort=OLDEST_FIRST, max_items=max_items)
+        return oldest, walked, True
 
     async def walk(
         self,

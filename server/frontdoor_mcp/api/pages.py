@@ -12,9 +12,11 @@ every shape a Spring service plausibly answers in is read exactly, and anything 
 - `content-only`: `content` alone (the shares guide's example): no totals;
 - `array`: a bare JSON array: no totals.
 
-Unknown fields are ignored anywhere. A shape that does not fit (or fits two ways) is an `UndocumentedShape`
-naming the top-level keys it found, never a guess; a shape without totals says so (`total_elements` None),
-and the walk (`api.walk`) then finds the end by evidence instead.
+Paging fields are read as JSON integers, strictly: a `true` or a `"10"` is no count (a lax reading would take
+`true` for 1), so a shape whose paging fields are not integers does not fit. Unknown fields are ignored
+anywhere. A shape that does not fit (or fits two ways) is an `UndocumentedShape` naming the top-level keys it
+found, never a guess; a shape without totals says so (`total_elements` None), and the walk (`api.walk`) then
+finds the end by evidence instead.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, Generic, Literal, TypeVar, cast, get_args
 
-from pydantic import AliasChoices, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import AliasChoices, ConfigDict, Field, StrictInt, TypeAdapter, ValidationError
 
 from frontdoor_mcp.api.decoding import UndocumentedShape, parsed_answer
 from frontdoor_mcp.api.errors import ApiCall, parse_http_date
@@ -59,6 +61,55 @@ class Page(Generic[ItemT_co]):
     total_pages: int | None
     served_at: datetime | None = None
     """When the API answered (its `Date` header), where the page came from an answer that said."""
+
+    def place(self, asked_page: int, asked_size: int) -> PagePlace:
+        """Where this page, read alone as page `asked_page` of `asked_size`, stands in its list, as far as the
+        answer shows it. The next page is offered only when the answer shows another may follow: totals that
+        say so or, without totals, a page exactly as full as the size used (a shorter one is the last; a
+        longer one, more than was asked, is an API that may not page at all, whose "next page" would give the
+        same items again)."""
+        notes: list[str] = []
+        if self.page is not None and self.page != asked_page:
+            from_one = " (it may number its pages from 1)" if self.page == asked_page + 1 else ""
+            notes.append(f"the API answered page={self.page} when asked for page={asked_page}{from_one}")
+        used = self.size or asked_size
+        count = len(self.items)
+        total_pages = self.total_pages
+        if total_pages is None and self.total_elements is not None:
+            total_pages = -(-self.total_elements // used)
+        if total_pages is not None:
+            next_page = asked_page + 1 if asked_page + 1 < total_pages else None
+        elif count > used:
+            next_page = None
+            notes.append(
+                f"the API answered {count:,} items for a size of {used:,}: it may not page at all; all_pages reads "
+                "the list and says whether it is complete"
+            )
+        elif count == used:
+            next_page = asked_page + 1
+        else:
+            next_page = None
+            if count and self.size is None:
+                notes.append(
+                    "the API reports no total and no page size, so this page, shorter than asked, is taken as the "
+                    "last; all_pages says whether it is"
+                )
+        return PagePlace(asked_page, total_pages, next_page, tuple(notes))
+
+
+@dataclass(frozen=True)
+class PagePlace:
+    """Where one page read alone stands in its list (`Page.place`)."""
+
+    number: int
+    """The page's number as asked: the number to send for it again."""
+    total_pages: int | None
+    """How many pages the list has by the API's count; None when it reports no total."""
+    next_page: int | None
+    """The next page's number, when the answer shows one may follow."""
+    notes: tuple[str, ...] = ()
+    """What the answer leaves open, as clauses: a page numbered otherwise than asked, more items than asked, a
+    short page whose size the API does not report."""
 
 
 class UnreadablePage(UndocumentedShape):
@@ -109,17 +160,19 @@ class _Envelope(WireModel):
 
 
 class _Pageable(_Envelope):
-    page_number: int | None = Field(default=None, ge=0, alias="pageNumber")
-    page_size: int | None = Field(default=None, ge=0, alias="pageSize")
+    page_number: StrictInt | None = Field(default=None, ge=0, alias="pageNumber")
+    page_size: StrictInt | None = Field(default=None, ge=0, alias="pageSize")
 
 
 class _PageInfo(_Envelope):
     """Spring's page metadata (`PagedModel.PageMetadata`): HAL's `page`, and the DTO page's."""
 
-    size: int | None = Field(default=None, ge=0)
-    number: int | None = Field(default=None, ge=0)
-    total_elements: int = Field(ge=0, validation_alias=AliasChoices("totalElements", "total_elements"))
-    total_pages: int | None = Field(default=None, ge=0, validation_alias=AliasChoices("totalPages", "total_pages"))
+    size: StrictInt | None = Field(default=None, ge=0)
+    number: StrictInt | None = Field(default=None, ge=0)
+    total_elements: StrictInt = Field(ge=0, validation_alias=AliasChoices("totalElements", "total_elements"))
+    total_pages: StrictInt | None = Field(
+        default=None, ge=0, validation_alias=AliasChoices("totalPages", "total_pages")
+    )
 
 
 class _Paging(_Envelope):
@@ -127,8 +180,8 @@ class _Paging(_Envelope):
     (an unpaged request), which says nothing of the page."""
 
     pageable: _Pageable | str | None = None
-    size: int | None = Field(default=None, ge=0)
-    number: int | None = Field(default=None, ge=0)
+    size: StrictInt | None = Field(default=None, ge=0)
+    number: StrictInt | None = Field(default=None, ge=0)
 
     def page_size(self) -> int | None:
         if isinstance(self.pageable, _Pageable) and self.pageable.page_size is not None:
@@ -143,8 +196,8 @@ class _Paging(_Envelope):
 
 class _GuidePage(_Paging):
     content: list[Any]
-    total_elements: int = Field(ge=0, alias="totalElements")
-    total_pages: int | None = Field(default=None, ge=0, alias="totalPages")
+    total_elements: StrictInt = Field(ge=0, alias="totalElements")
+    total_pages: StrictInt | None = Field(default=None, ge=0, alias="totalPages")
 
 
 class _ContentPage(_Paging):
@@ -214,8 +267,8 @@ class _AnyPage(_Paging, Generic[ItemT]):
     read."""
 
     content: list[ItemT] | None = None
-    total_elements: int | None = Field(default=None, ge=0, alias="totalElements")
-    total_pages: int | None = Field(default=None, ge=0, alias="totalPages")
+    total_elements: StrictInt | None = Field(default=None, ge=0, alias="totalElements")
+    total_pages: StrictInt | None = Field(default=None, ge=0, alias="totalPages")
     embedded: dict[str, list[ItemT]] | None = Field(default=None, alias="_embedded")
     page: _PageInfo | None = None
 
@@ -260,14 +313,13 @@ def page_from_json(body: bytes, item_model: type[ItemT]) -> Page[ItemT]:
     if shape == "guide":
         if envelope.total_elements is None:
             raise ValueError("not the guide's shape")
-        total_pages = envelope.total_pages
         return Page(
             envelope.content,
             shape,
             envelope.page_number(),
             envelope.page_size(),
             envelope.total_elements,
-            total_pages,
+            envelope.total_pages,
         )
     return Page(envelope.content, shape, envelope.page_number(), envelope.page_size(), None, None)
 

@@ -31,15 +31,12 @@ from frontdoor_mcp.api.http import ApiHttp
 from frontdoor_mcp.api.models import Certificate, Deleted, Name, ShortText, WireModel
 from frontdoor_mcp.api.pages import Page, read_page
 from frontdoor_mcp.api.paths import Paths
-from frontdoor_mcp.api.walk import ProgressCallback, Walked, walk_pages
+from frontdoor_mcp.api.walk import ALL_PAGES_SIZE, NEWEST_FIRST, ProgressCallback, Walked, walk_pages
 from frontdoor_mcp.redaction import KNOWN_SECRETS
 from frontdoor_mcp.rules import WALK_MAX_ITEMS
 
 TokenSort = str
 RECOVERY_WINDOW: Final = timedelta(minutes=5)
-NEWEST_FIRST: Final = "createdAt,desc"
-WALK_PAGE_SIZE: Final = 2000
-"""The page size a walk of the tokens asks for (Spring Data's default largest); the API's own cap wins."""
 
 
 def _secret(value: str) -> str:
@@ -119,7 +116,7 @@ class TokensApi:
         return await walk_pages(
             page,
             key=lambda item: item.id,
-            size=WALK_PAGE_SIZE,
+            size=ALL_PAGES_SIZE,
             created_at=(lambda item: item.created_at) if order == NEWEST_FIRST else None,
             max_items=WALK_MAX_ITEMS,
             on_progress=on_progress,

@@ -20,11 +20,9 @@ from frontdoor_mcp.api.http import ApiHttp
 from frontdoor_mcp.api.models import Name, ShortText, WireModel
 from frontdoor_mcp.api.pages import Page, read_page
 from frontdoor_mcp.api.paths import Paths
-from frontdoor_mcp.api.walk import ProgressCallback, Walked, walk_pages
+from frontdoor_mcp.api.walk import ALL_PAGES_SIZE, ProgressCallback, Walked, walk_pages
 from frontdoor_mcp.rules import WALK_MAX_ITEMS
 
-WALK_PAGE_SIZE: Final = 2000
-"""The page size a walk of the shares asks for (Spring Data's default largest); the API's own cap wins."""
 _SUBJECT_SEPARATORS: Final = re.compile(r"[;\n]")
 _LIST_SEPARATORS: Final = re.compile(r"[;,\n]")
 
@@ -135,7 +133,7 @@ class SharesApi:
             return await self.list(frontdoor_id, page=number, size=size, env_zid=env_zid)
 
         return await walk_pages(
-            page, key=lambda item: item.id, size=WALK_PAGE_SIZE, max_items=WALK_MAX_ITEMS, on_progress=on_progress
+            page, key=lambda item: item.id, size=ALL_PAGES_SIZE, max_items=WALK_MAX_ITEMS, on_progress=on_progress
         )
 
     async def get(self, frontdoor_id: str, share_id: str) -> Share:

@@ -9,29 +9,49 @@ A walk (every page of a list) stops only on evidence, and says whether it can sh
   (its length when more is to come: a first page is full), and the other pages are then read concurrently.
   The walk is finished when the pages agree with the total: every page but the last full, the last holding
   what the total leaves, the same total on every page, as many distinct items as reported. When they
-  disagree (the list changed, or the API counts differently than it pages) it reads on, page after page,
-  until a page shorter than the size or an empty one, and says the walk is incomplete and why.
+  disagree it reads on, page after page, until a page shorter than the size or an empty one, and says the
+  walk is incomplete and why.
 - Where they report no total (`content` alone, a bare array), the walk reads pages in order (a few at a time)
   until one is shorter than the first, or empty.
+- A page whose items were all given before (page 1 the same as page 0) shows an API that repeats its pages:
+  one that ignores `page`, or numbers its pages from 1. The walk stops there, incomplete. When pages 1 and 2
+  both give exactly page 0's items, the API does not page: its one answer is read as the list, and the walk
+  still says it is not complete, because an API that ignores `page` and cuts its one answer at a limit of its
+  own answers exactly alike, and nothing in the answers tells the two apart.
+- Why a walk is incomplete is of one of three kinds (`IncompleteKind`): the list changed while it was read,
+  the API's answers disagree with no sign of a change, or the walk stopped at the most it reads. Pages and
+  counts that disagree fit both of the first two, so the pages are then read a second time: a list that
+  changed gives something else, an API that disagrees with itself gives the same again.
 - Offset paging skips an item when the list shifts between two page reads (a delete before it), and a create
   can hide that from every count. So a walk of more than one page is `complete` only once it has shown it
   read every item the list held when it began. One page is a snapshot by itself. Past one page:
   - read newest first (`created_at` given) with totals, and every item after the first page older than the
     first page's newest: nothing created during the walk was read (it would be at least as new), so as many
     distinct items as the total are exactly the items the list held as the first page was read. No request
-    more. (This holds while the API stamps `createdAt` from one clock and sorts by it as asked.)
+    more. (Assumptions A and B below.)
   - the same, but an item after the first page as new as the newest (created in the same second, as after a
     bulk import): when the newest was created well before the first page was served (by the answer's `Date`,
     more than `STAMP_SKEW_S` and a second before), an item created during the walk is still newer than it,
-    so the same holds, with no request more (the clocks stamping `Date` and `createdAt` are taken to agree
-    within `STAMP_SKEW_S`). Otherwise that item may have been created during the walk, so one small read of
-    the head after the walk must find the same newest items and total (nothing created since survives; with
-    the same total, nothing was deleted; with every page reporting that total, nothing created and deleted
-    again was there while a page was read: every page saw the same list). This holds while a new item sorts
-    first among those of its second (the API sorts by a finer time than it shows, or by creation order among
-    equals, as the sandbox does); of an API that orders equals otherwise, nothing here can tell.
+    so the same holds, with no request more (assumption D). Otherwise that item may have been created during
+    the walk, so one small read of the head after the walk must find the same newest items and total (nothing
+    created since survives, by assumption C; with the same total, nothing was deleted; with every page
+    reporting that total, nothing created and deleted again was there while a page was read: every page saw
+    the same list).
   - otherwise (no totals, another order, or an API that did not sort as asked: an item newer than the first
     page's newest) a second reading of the same pages must find exactly what the first did.
+
+The reads newest first rest on behaviour the API does not specify, taken here as assumptions; of an API that
+breaks one, nothing here can tell, and a walk may then miss an item and still say it is complete:
+
+- A: `createdAt` is stamped from one clock as an item becomes visible, so an item created during a walk is at
+  least as new as every item listed before it;
+- B: the API sorts by `createdAt` as asked;
+- C: among items of the same `createdAt`, a new one sorts first (the API sorts by a finer time than it shows,
+  or by creation order among equals, as the sandbox does);
+- D: the clocks stamping `Date` and `createdAt` agree within `STAMP_SKEW_S`.
+
+A read of the head after a walk the times already show whole would add no evidence: what it could find (a
+create sorting first) is what the times show was not read.
 """
 
 from __future__ import annotations
@@ -40,7 +60,7 @@ import math
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final, Generic, Literal, TypeVar
 
 import anyio
 
@@ -48,16 +68,23 @@ from frontdoor_mcp.api.concurrency import AdaptiveConcurrency, AnswerObserver
 from frontdoor_mcp.api.errors import FrontdoorError
 from frontdoor_mcp.api.ids import InvalidIdError
 from frontdoor_mcp.api.pages import Page, PageShape
-from frontdoor_mcp.rules import WALK_MAX_ITEMS
+from frontdoor_mcp.rules import WALK_MAX_ITEMS, SortOrder
 
+ALL_PAGES_SIZE: Final = 2000
+"""The page size every walk asks for (Spring Data's default largest page); the size the API really uses is read
+from its answers."""
 ALL_PAGES_CONCURRENCY: Final = 16
 """Pages in flight at once during a walk: enough to hide latency (measured: 16 beats 8 by a third at 50 ms),
 few enough to stay a polite client; a 429 is retried with backoff anyway."""
+NEWEST_FIRST: Final[SortOrder] = "createdAt,desc"
+"""The order a walk reads in when none is asked: what is created during the walk then lands on the first page,
+where the times, or one small read after the walk, show it was not read (see the module)."""
 STAMP_SKEW_S: Final = 5.0
-"""How far apart the API's `Date` and its `createdAt` may be stamped (one service's clocks, kept by NTP)."""
+"""How far apart the API's `Date` and its `createdAt` are taken to be stamped (assumption D of the module)."""
 HEAD_CHECK_SIZE: Final = 20
-"""How many of the newest items the read after a walk compares with the first page's (a few, not one: a
-new item created in the same clock tick as the newest may sort just after it)."""
+"""How many of the newest items the read after a walk compares with the first page's. By assumption C (a new
+item sorts first among those of its second) one would do; a few cost no more, and also catch a new item that
+an API breaking C sorts just after the newest, though not one it sorts further down."""
 
 ProgressCallback = Callable[[int, int | None], Awaitable[None]]
 """`(pages read, pages expected)`; expected is None when the API reports no total."""
@@ -66,6 +93,14 @@ R = TypeVar("R")
 
 PageFetch = Callable[[int, int], Awaitable[Page[T]]]
 """`fetch(number, size)`: page `number` of the list, asked `size` large (always in the same order)."""
+
+IncompleteKind = Literal["changed", "inconsistent", "capped"]
+"""Why a walk is not complete. `changed`: the list changed while it was read (its count moved, a page held
+items after a shorter one, a second reading or the read of the head differed): another walk may find it still.
+`inconsistent`: the API's answers disagree with each other and nothing shows the list changed (a second reading
+found the same), or the API does not page: another walk would find the same. `capped`: the walk stopped at the
+most it reads."""
+UNPAGED: Final = "the API answered every page with the same items: it does not page; read as one list"
 
 
 class Selection(Generic[T]):
@@ -95,6 +130,10 @@ class Selection(Generic[T]):
     @property
     def full(self) -> bool:
         return self.max_read is not None and self.read >= self.max_read
+
+    def given_before(self, page: Sequence[T]) -> bool:
+        """Whether every item of `page` (not empty) was read already."""
+        return bool(page) and all(self.key(item) in self._seen for item in page)
 
     def add(self, page: Sequence[T]) -> None:
         """The next page's items, in list order."""
@@ -128,6 +167,8 @@ class Walked:
     """True only when the walk showed it read every item the list held throughout the walk."""
     why_incomplete: str | None = None
     """When not complete, why, as a clause ("the list changed while it was read (...)")."""
+    incomplete_kind: IncompleteKind | None = None
+    """When not complete, the kind of the first reason given (see `IncompleteKind`): what a caller may advise."""
 
 
 async def walk_pages(
@@ -178,6 +219,20 @@ class _PageSeen:
         return len(self.ids)
 
 
+_ProblemKind = Literal["changed", "inconsistent", "disagreement"]
+
+
+@dataclass(frozen=True)
+class _Problem:
+    kind: _ProblemKind
+    """`disagreement`: pages or counts that disagree, which a list that changed and an API that disagrees with
+    itself both explain; a second reading of the pages tells which (`_Walk.second_reading`)."""
+    clause: str
+    """What was found; for a disagreement, the fact alone, worded either way once a second reading tells which."""
+    as_the_apis: str | None = None
+    """For a disagreement that proves the API's own, the whole clause, where the general one would not read well."""
+
+
 class _Walk(Generic[T]):
     def __init__(
         self,
@@ -204,9 +259,17 @@ class _Walk(Generic[T]):
         """Still true while every item read is no newer than the first (the API sorted as asked)."""
         self.tied = False
         """True when an item after the first page is as new as the first page's newest."""
-        self.problems: list[str] = []
+        self.problems: list[_Problem] = []
         self.cut_short = False
         """True when the walk stopped at the most it reads, not at the end of the list."""
+        self.repeated: int | None = None
+        """The first page whose items were all given before, if one was."""
+        self.unpaged = False
+        """True when pages 1 and 2 both gave exactly page 0's items: the API does not page."""
+        self.renumbered: tuple[int, int] | None = None
+        """The first page the API numbered otherwise than asked: (asked, answered)."""
+        self.second_reading: bool | None = None
+        """Whether a second reading, made to tell a change from a disagreement, found the same pages."""
 
     # Reading -------------------------------------------------------------------------------------------
 
@@ -216,10 +279,22 @@ class _Walk(Generic[T]):
         self.requests += 1
         return page
 
+    async def read_unless_repeated(self, number: int) -> Page[T] | None:
+        """Page `number`, unless the API was found repeating its pages while it waited its turn: what is left
+        would only repeat too (a count of thousands over an API that does not page would be read whole)."""
+        async with self.limiter:
+            if self.repeated is not None:
+                return None
+            page = await self.fetch(number, self.size)
+        self.requests += 1
+        return page
+
     def keep(self, number: int, page: Page[T]) -> None:
         """A page of the walk, in page order: its items to the selection, its ids kept, the order checked."""
         ids = tuple(self.selection.key(item) for item in page.items)
         self.seen[number] = _PageSeen(ids, page.total_elements, page.shape)
+        if self.renumbered is None and page.page is not None and page.page != number:
+            self.renumbered = (number, page.page)
         if self.created_at is not None and self.newest_first:
             for item in page.items:
                 created = _utc(self.created_at(item))
@@ -229,6 +304,9 @@ class _Walk(Generic[T]):
                 if number > 0 and created == self.newest:
                     self.tied = True
         self.selection.add(page.items)
+
+    def problem(self, kind: _ProblemKind, clause: str, as_the_apis: str | None = None) -> None:
+        self.problems.append(_Problem(kind, clause, as_the_apis))
 
     async def progress(self) -> None:
         self.done += 1
@@ -242,90 +320,86 @@ class _Walk(Generic[T]):
         first = await self.read(0)
         if first.items and self.created_at is not None:
             self.newest = _utc(self.created_at(first.items[0]))
-        counted = first.total_elements is not None
+        total = first.total_elements
         length = len(first.items)
-        if counted and first.total_elements and 0 < length < first.total_elements:
+        if total and 0 < length < total:
             per_page = length  # a first page with more to come is full: its length is the size the API used
         else:
-            per_page = max(first.size or 0, length) if counted else length
-        self.expected = max(1, math.ceil((first.total_elements or 0) / per_page)) if counted and per_page else None
+            per_page = max(first.size or 0, length) if total is not None else length
+        self.expected = max(1, math.ceil((total or 0) / per_page)) if total is not None and per_page else None
         self.keep(0, first)
         await self.progress()
         if not first.items:
-            if first.total_elements:
-                self.problems.append(f"its first page was empty, though the API reported {first.total_elements:,}")
-            return self.result(first, per_page or self.size)
-        if first.total_elements is not None:
-            await self.counted(first.total_elements, per_page)
+            if total:
+                self.problem("disagreement", f"its first page was empty where the API reported {total:,}")
+        elif total is not None:
+            await self.counted(total, per_page)
         else:
             await self.uncounted(per_page)
-        if self.problems or self.capped(first.total_elements):
-            return self.result(first, per_page)
-        last = max(self.seen)
-        if last == 0 or (last == 1 and self.seen[1].length == 0):
-            return self.result(first, per_page)  # one page: a snapshot
-        if counted and self.newest_first:
-            if self.tied and not self.newest_before(first.served_at):
-                await self.check_head(first, per_page)
-        else:
-            await self.read_again(last)
-        return self.result(first, per_page)
+        await self.check(first, per_page)
+        return self.result(first, per_page or self.size)
 
     async def counted(self, total: int, per_page: int) -> None:
         """The pages after the first, all at once: the first page said how many there are."""
-        pages = math.ceil(total / per_page)
+        pages = max(1, math.ceil(total / per_page))  # a count of 0 beside items still has its page 0
         if self.selection.max_read is not None:
             pages = min(pages, math.ceil(self.selection.max_read / per_page))
         self.expected = pages
         await self.in_order(range(1, pages))
         self.compare_with_total(total, per_page, pages)
-        if self.problems and not self.selection.full:
+        if self.problems and self.repeated is None and not self.selection.full:
             await self.read_on(pages, per_page)
 
     def compare_with_total(self, total: int, per_page: int, pages: int) -> None:
-        found = [self.seen[number] for number in range(pages)]
-        changed = sorted({page.total for page in found if page.total != total}, key=lambda value: value or 0)
-        if changed:
-            became = ", ".join(f"{value:,}" if value is not None else "none" for value in changed)
-            self.problems.append(
-                f"the list changed while it was read (the API's count went from {total:,} to {became})"
-            )
+        found = [self.seen[number] for number in range(pages) if number in self.seen]
+        moved = sorted({page.total for page in found if page.total != total}, key=lambda value: value or 0)
+        if moved:
+            became = ", ".join(f"{value:,}" if value is not None else "none" for value in moved)
+            self.problem("changed", f"the API's count went from {total:,} to {became}")
         if any(page.shape != found[0].shape for page in found):
-            self.problems.append("its pages came in different shapes")
+            self.problem("inconsistent", "its pages came in different shapes")
+        if self.repeated is not None or self.capped(total):
+            return
         short = next((number for number, page in enumerate(found[:-1]) if page.length != per_page), None)
         if short is not None:
-            self.problems.append(
-                f"the list changed while it was read (page {short} held {found[short].length:,} items where "
-                f"{per_page:,} were due)"
-            )
-        if self.capped(total):
-            return
+            self.problem("disagreement", f"page {short} held {_items(found[short].length)} where {per_page:,} were due")
         due = total - (pages - 1) * per_page
         if found[-1].length > due:
-            self.problems.append("its last page held more than the API's count leaves for it")
+            self.problem(
+                "disagreement",
+                f"its last page (page {pages - 1}) held {_items(found[-1].length)} where the API's count leaves "
+                f"{max(due, 0):,}",
+            )
         elif not self.problems and self.selection.read != total:
-            self.problems.append(
-                f"the list changed while it was read (its pages held {self.selection.read:,} distinct items where "
-                f"the API reported {total:,})"
+            self.problem(
+                "disagreement",
+                f"its pages held {_items(self.selection.read, 'distinct ')} where the API reported {total:,}",
             )
 
     async def uncounted(self, per_page: int) -> None:
         """No total: pages in order, a few at a time (1, 2, 4 ... up to the concurrency), until one is shorter
-        than the first or empty."""
+        than the first, or empty, or gives again what was given before."""
         number, window = 1, 1
         while not self.selection.full and number <= self.item_budget() // per_page + 1:
-            numbers = range(number, number + window)
-            if await self.in_order(numbers, until_short=per_page) is not None:
+            if await self.in_order(range(number, number + window), until_short=per_page):
+                if self.repeated == 1 and self.seen[1].ids == self.seen[0].ids:
+                    await self.does_it_page()
                 return
             number += window
             window = min(window * 2, self.concurrency)
         self.cut_short = True
 
+    async def does_it_page(self) -> None:
+        """Page 1 gave page 0's items again: page 2 tells an API that ignores `page` (page 0 once more) from
+        one that numbers its pages from 1 (its second page, or nothing)."""
+        third = await self.read(2)
+        self.unpaged = tuple(self.selection.key(item) for item in third.items) == self.seen[0].ids
+
     async def read_on(self, after: int, per_page: int) -> None:
         """Past the pages the total predicted, one at a time, until a page shorter than the size or empty."""
         number = after
         while not self.selection.full and number <= self.item_budget() // per_page + 1:
-            if await self.in_order(range(number, number + 1), until_short=per_page) is not None:
+            if await self.in_order(range(number, number + 1), until_short=per_page):
                 return
             number += 1
         self.cut_short = True
@@ -333,38 +407,71 @@ class _Walk(Generic[T]):
     def item_budget(self) -> int:
         return self.selection.max_read if self.selection.max_read is not None else WALK_MAX_ITEMS
 
-    async def in_order(self, numbers: range, *, until_short: int | None = None) -> int | None:
-        """Read `numbers` concurrently, keeping each page in page order as soon as the pages before it are
-        in. With `until_short`: stop keeping at the first page shorter than that (returned; pages after it in
-        the same window must be empty, else the list shifted)."""
+    async def in_order(self, numbers: range, *, until_short: int | None = None) -> bool:
+        """Read `numbers` concurrently, keeping each page in page order as soon as the pages before it are in.
+        Stops keeping, and returns True, at a page whose items were all given before (the API repeats its
+        pages) and, with `until_short`, at the first page shorter than that (pages after it in the same window
+        must then be empty, else the list shifted)."""
         waiting: dict[int, Page[T]] = {}
-        state = {"next": numbers.start, "ended": None}
+        next_number = numbers.start
+        stopped = False
 
         async def one(number: int) -> None:
-            page = await self.read(number)
+            nonlocal next_number, stopped
+            page = await self.read_unless_repeated(number)
+            if page is None:
+                return
             waiting[number] = page
-            while state["next"] in waiting:
-                current = state["next"]
-                assert current is not None
+            while next_number in waiting:
+                current = next_number
                 ready = waiting.pop(current)
-                state["next"] = current + 1
-                if state["ended"] is not None:
-                    if ready.items:
-                        self.problems.append(
-                            f"the list changed while it was read (page {current} held items after a shorter page)"
-                        )
+                next_number += 1
+                if stopped:
+                    if ready.items and self.repeated is None:
+                        self.problem("changed", f"page {current} held items after a shorter page")
                     continue
+                if current > 0 and self.selection.given_before(ready.items):
+                    self.repeated = current
+                    stopped = True
                 self.keep(current, ready)
-                if until_short is not None and len(ready.items) > until_short:
-                    self.problems.append(f"page {current} held more items than the first page")
-                if until_short is not None and len(ready.items) < until_short:
-                    state["ended"] = current
+                if until_short is not None and not stopped:
+                    if len(ready.items) > until_short:
+                        self.problem("disagreement", f"page {current} held more items than the first page")
+                    stopped = len(ready.items) < until_short
             await self.progress()
 
         await _all_or_first_failure(one, numbers)
-        return state["ended"]
+        return stopped
 
     # Checking ------------------------------------------------------------------------------------------
+
+    async def check(self, first: Page[T], per_page: int) -> None:
+        """What the pages cannot show by themselves: whether a disagreement is a change or the API's, and,
+        past one page, that nothing was skipped while the list shifted."""
+        if self.repeated is not None:
+            if self.unpaged:
+                self.problem("inconsistent", UNPAGED)
+            else:
+                self.problem(
+                    "disagreement",
+                    f"page {self.repeated} held only items of earlier pages",
+                    f"the API repeated its pages (page {self.repeated} held only items it had given before, and a "
+                    "second reading found the same)",
+                )
+        last = max(self.seen)
+        if self.problems:
+            kinds = {problem.kind for problem in self.problems}
+            if "disagreement" in kinds and "changed" not in kinds:
+                self.second_reading = await self.read_again(last)
+            return
+        if self.capped(first.total_elements) or last == 0 or (last == 1 and self.seen[1].length == 0):
+            return  # one page is a snapshot; a walk cut short is incomplete anyway
+        if first.total_elements is not None and self.newest_first:
+            tied_late = self.tied and not self.newest_before(first.served_at)
+            if tied_late and not await self.head_unchanged(first, per_page):
+                self.problem("changed", "its newest items or its count differed after")
+        elif not await self.read_again(last):
+            self.problem("changed", "a second reading of its pages differed")
 
     def newest_before(self, served_at: datetime | None) -> bool:
         """Whether the newest item was created so long before the first page was served that anything created
@@ -378,17 +485,19 @@ class _Walk(Generic[T]):
         """Whether the walk stopped at the most it reads, with more (or maybe more) left."""
         return self.cut_short or (self.selection.full and (total is None or total > self.selection.read))
 
-    async def check_head(self, first: Page[T], per_page: int) -> None:
+    async def head_unchanged(self, first: Page[T], per_page: int) -> bool:
         """After the walk, the newest few and the total again: the same, or the list changed under the walk."""
         asked = min(per_page, HEAD_CHECK_SIZE)
         head = await self.read(0, asked)
         ids = tuple(self.selection.key(item) for item in head.items)
         expected = self.seen[0].ids[: len(ids)]
-        if head.total_elements != first.total_elements or ids != expected or len(ids) < min(asked, len(first.items)):
-            self.problems.append("the list changed while it was read (its newest items or its count differed after)")
+        return (
+            head.total_elements == first.total_elements and ids == expected and len(ids) >= min(asked, len(first.items))
+        )
 
-    async def read_again(self, last: int) -> None:
-        """The same pages a second time: a list that did not change gives exactly what it gave."""
+    async def read_again(self, last: int) -> bool:
+        """The same pages a second time: whether they give exactly what they gave (a list that did not change
+        does)."""
         again: dict[int, _PageSeen] = {}
 
         async def one(number: int) -> None:
@@ -398,21 +507,52 @@ class _Walk(Generic[T]):
             )
 
         await _all_or_first_failure(one, range(last + 1))
-        if any(again[number] != self.seen[number] for number in range(last + 1)):
-            self.problems.append("the list changed while it was read (a second reading of its pages differed)")
+        return all(again[number] == self.seen[number] for number in range(last + 1))
+
+    def reasons(self, total: int | None) -> list[tuple[IncompleteKind, str]]:
+        """Why the walk is not complete, the most lasting first (a cap holds on every call, an API's
+        disagreement too; a change may pass); none when it is complete."""
+        changed = [problem.clause for problem in self.problems if problem.kind == "changed"]
+        inconsistent = [problem.clause for problem in self.problems if problem.kind == "inconsistent"]
+        disagreements = [problem for problem in self.problems if problem.kind == "disagreement"]
+        if disagreements and self.second_reading:
+            general = [problem.clause for problem in disagreements if not problem.as_the_apis]
+            if general:
+                inconsistent.append(
+                    "the API's answers disagree with no sign that the list changed (a second reading found the "
+                    f"same): {'; '.join(general)}"
+                )
+            inconsistent.extend(problem.as_the_apis for problem in disagreements if problem.as_the_apis)
+        elif disagreements:  # with a change seen otherwise, or a second reading that differed
+            second = ["a second reading of its pages differed"] if self.second_reading is False else []
+            changed = [*(problem.clause for problem in disagreements), *changed, *second]
+        reasons: list[tuple[IncompleteKind, str]] = []
+        if self.capped(total):
+            reasons.append(("capped", f"one walk reads at most {self.item_budget():,}"))
+        if self.renumbered is not None and not self.unpaged and (reasons or inconsistent or changed):
+            asked, answered = self.renumbered
+            from_one = " (it may number its pages from 1)" if answered == asked + 1 else ""
+            inconsistent.insert(0, f"the API answered page {answered} when asked for page {asked}{from_one}")
+        reasons.extend(("inconsistent", clause) for clause in inconsistent)
+        if changed:
+            reasons.append(("changed", f"the list changed while it was read ({'; '.join(changed)})"))
+        return reasons
 
     def result(self, first: Page[T], per_page: int) -> Walked:
-        reasons = list(self.problems)
-        if self.capped(first.total_elements):
-            reasons.insert(0, f"one walk reads at most {self.item_budget():,}")
+        reasons = self.reasons(first.total_elements)
         return Walked(
             shape=first.shape,
             total=first.total_elements,
             page_size=per_page,
             requests=self.requests,
             complete=not reasons,
-            why_incomplete="; ".join(reasons[:2]) if reasons else None,
+            why_incomplete="; ".join(clause for _, clause in reasons[:2]) if reasons else None,
+            incomplete_kind=reasons[0][0] if reasons else None,
         )
+
+
+def _items(count: int, kind: str = "") -> str:
+    return f"{count:,} {kind}item{'' if count == 1 else 's'}"
 
 
 def _utc(moment: datetime | None) -> datetime | None:

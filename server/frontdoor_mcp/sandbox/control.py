@@ -70,7 +70,7 @@ class ControlRoutes:
         return json_response(200, self.config.paging.current.to_json())
 
     async def set_paging(self, request: Request) -> Response:
-        """`{"shape": "guide|spring-dto|hal|content-only|array", "max_page_size": N}`, either or both."""
+        """`{"shape": "guide|spring-dto|hal|content-only|array|unpaged", "max_page_size": N}`, either or both."""
         self._admin(request)
         body = await read_json(request)
         try:

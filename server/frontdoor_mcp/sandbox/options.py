@@ -136,8 +136,8 @@ def add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
         choices=PAGING_SHAPES,
         default=DEFAULT_SHAPE,
         help="the shape of list answers to application/json: the guide's (default), Spring Data's page DTO, HAL, "
-        "content alone, or a bare array; variants to test clients with, not API fact (PUT /_sandbox/paging "
-        "changes it while running)",
+        "content alone, a bare array, or the whole list as a bare array for every page (unpaged); variants to test "
+        "clients with, not API fact (PUT /_sandbox/paging changes it while running)",
     )
     parser.add_argument(
         "--max-page-size",

@@ -10,6 +10,8 @@ The shapes (README, "Sandbox choices": each a variant, not API fact):
 - `hal`: Spring HATEOAS's PagedModel (`_embedded`, `_links`, `page{...}`) even to `Accept: application/json`.
 - `content-only`: `content` alone, as the shares guide shows it.
 - `array`: a bare JSON array of the items.
+- `unpaged`: every page answered with the whole list, a bare JSON array, whatever `page` and `size` say (an API
+  without paging), so a client's walk meets an API that repeats its pages.
 
 `Accept: application/hal+json` is answered in HAL whatever the shape, as before.
 """
@@ -20,7 +22,7 @@ import threading
 from dataclasses import dataclass, replace
 from typing import Final, Literal, get_args
 
-PagingShape = Literal["guide", "spring-dto", "hal", "content-only", "array"]
+PagingShape = Literal["guide", "spring-dto", "hal", "content-only", "array", "unpaged"]
 PAGING_SHAPES: Final[tuple[PagingShape, ...]] = get_args(PagingShape)
 DEFAULT_SHAPE: Final[PagingShape] = "guide"
 DEFAULT_MAX_PAGE_SIZE: Final = 2000
@@ -38,6 +40,13 @@ class Paging:
             raise ValueError(f"paging must be one of {', '.join(PAGING_SHAPES)}")
         if isinstance(self.max_page_size, bool) or not 1 <= self.max_page_size <= LARGEST_MAX_PAGE_SIZE:
             raise ValueError(f"max_page_size must be an integer from 1 to {LARGEST_MAX_PAGE_SIZE:,}")
+
+    def rows(self, page: int, size: int, representation: str) -> tuple[int, int]:
+        """Which rows a page holds, as (offset, limit): `size` rows from page `page`'s first, or, `unpaged` and
+        JSON asked, every row (HAL asked is answered in HAL, paged, whatever the shape)."""
+        if self.shape == "unpaged" and representation == "json":
+            return 0, -1  # SQLite's LIMIT -1: no limit
+        return page * size, size
 
     def to_json(self) -> dict[str, object]:
         return {"shape": self.shape, "max_page_size": self.max_page_size}

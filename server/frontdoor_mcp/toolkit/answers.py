@@ -4,13 +4,16 @@ enough on its own to take the next step. Values from outside are quoted, escaped
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, Generic, TypeVar
+from typing import TYPE_CHECKING, Final, Generic, TypeVar
 
 from mcp_types import CallToolResult, TextContent
 from pydantic import BaseModel
 
 from frontdoor_mcp.text import cap_text
 from frontdoor_mcp.toolkit.schemas import without_nulls
+
+if TYPE_CHECKING:  # the walk (anyio, the parsers) stays off the start-up path; only its vocabulary is named
+    from frontdoor_mcp.api.walk import IncompleteKind
 
 NAME_IN_TEXT_CHARS: Final = 80
 ID_IN_TEXT_CHARS: Final = 100
@@ -60,3 +63,14 @@ def shown_id(value: str) -> str:
     if value.replace("-", "").isalnum() and value.isascii() and len(value) <= ID_IN_TEXT_CHARS:
         return value
     return quoted(value, ID_IN_TEXT_CHARS)
+
+
+def call_again_advice(kind: IncompleteKind | None, again: str) -> str:
+    """What an incomplete walk's text advises, by why it is incomplete (never read from its wording): calling
+    again (`again`: "read it anew") only when the list changed while it was read; another call would find an
+    API that disagrees with itself, or a list past the most a walk reads, the same."""
+    if kind == "changed":
+        return f" Call again to {again}."
+    if kind == "inconsistent":
+        return " Calling again would read the same: this is how the API answers."
+    return ""

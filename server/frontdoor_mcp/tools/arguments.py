@@ -86,4 +86,4 @@ CsrPathArg = Annotated[
 ]
 PageArg = Annotated[int, Field(description="Page number, from 0.", ge=0, le=100_000)]
 SizeArg = Annotated[int, Field(description="Items per page.", ge=1, le=2000)]
-SortArg = Annotated[SortOrder | None, Field(description="Sort order; omit for the API's default.")]
+SortArg = Annotated[SortOrder | None, Field(description="Sort order; all_pages defaults to newest first.")]

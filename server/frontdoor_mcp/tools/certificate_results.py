@@ -32,7 +32,9 @@ class CertificateList(BaseModel):
     items: list[CertificateItem] = Field(description="The certificates returned, in the API's order.")
     all_pages: bool = Field(description="True when every page was read (all_pages, or a narrowing).")
     page: int | None = Field(description="The page returned (from 0); null when every page was read.")
-    next_page: int | None = Field(description="The page to ask for next; null when this was the last.")
+    next_page: int | None = Field(
+        description="The page to ask for next; null at the last page, or when nothing shows another (the text says)."
+    )
     total_elements: int | None = Field(
         description="How many certificates the frontdoor has, by the API's count; null when its pages report none."
     )

@@ -19,10 +19,11 @@ from frontdoor_mcp.api.certificates import Created
 from frontdoor_mcp.api.errors import FrontdoorError, NotFound
 from frontdoor_mcp.api.ids import InvalidIdError
 from frontdoor_mcp.api.models import Certificate, CertificateSummary
+from frontdoor_mcp.api.walk import IncompleteKind
 from frontdoor_mcp.pki.policy import CheckedCertificate
-from frontdoor_mcp.rules import NAME_MAX_CHARS, WALK_MAX_ITEMS
+from frontdoor_mcp.rules import NAME_MAX_CHARS, WALK_MAX_ITEMS, SortOrder
 from frontdoor_mcp.toolkit.annotations import API_CREATE, API_DESTRUCTIVE, API_READ
-from frontdoor_mcp.toolkit.answers import Answer, shown, shown_id
+from frontdoor_mcp.toolkit.answers import Answer, call_again_advice, shown, shown_id
 from frontdoor_mcp.toolkit.budget import LINES_IN_TEXT, most_that_could_fit, trimmed_to_budget
 from frontdoor_mcp.toolkit.confirmation import ConfirmArg, ConsentHow, agreed
 from frontdoor_mcp.toolkit.definition import LookedUp, ToolGroup, UserAgreement
@@ -85,9 +86,7 @@ async def list_client_certificates(
     page: PageArg = 0,
     size: SizeArg = 20,
     sort: SortArg = None,
-    all_pages: Annotated[
-        bool, Field(description="Read every page (newest first unless sorted; page, size ignored).")
-    ] = False,
+    all_pages: Annotated[bool, Field(description="Read every page (page, size ignored).")] = False,
     name_contains: Annotated[
         str | None, Field(description="Only names containing this, any case.", min_length=1, max_length=NAME_MAX_CHARS)
     ] = None,
@@ -108,25 +107,29 @@ async def list_client_certificates(
     with api_errors(state):
         if not (all_pages or narrowing):
             listing = await state.client.certificates.list(frontdoor, page=page, size=size, sort=sort)
-            items = [item_of(summary) for summary in listing.items]
-            number = listing.page if listing.page is not None else page
-            total_pages = listing.total_pages
-            if total_pages is None and listing.total_elements is not None:
-                total_pages = -(-listing.total_elements // max(listing.size or size, 1))
-            # Without a total, only an empty page shows the end: a page with items may have more after it.
-            last = number + 1 >= total_pages if total_pages is not None else not items
-            result = CertificateList(
-                frontdoor_id=frontdoor,
-                items=items,
-                all_pages=False,
-                page=number,
-                next_page=None if last else number + 1,
-                total_elements=listing.total_elements,
-                total_pages=total_pages,
-                matching=len(items),
-                truncated=False,
-            )
-            return Answer(result, _list_text(result, narrowing))
+            on_page = [item_of(summary) for summary in listing.items]
+            place = listing.place(page, size)
+
+            # A page of 2,000 (or an API's whole list, should it not page) is more than one result holds.
+            def render_page(items: list[CertificateItem]) -> tuple[CertificateList, str]:
+                cut = len(items) < len(on_page)
+                result = CertificateList(
+                    frontdoor_id=frontdoor,
+                    items=items,
+                    all_pages=False,
+                    page=place.number,
+                    next_page=place.next_page,
+                    total_elements=listing.total_elements,
+                    total_pages=place.total_pages,
+                    matching=len(on_page),
+                    truncated=cut,
+                    how_to_narrow=HOW_TO_NARROW if cut else None,
+                )
+                return result, _list_text(result, narrowing, notes=place.notes)
+
+            page_result, page_text = trimmed_to_budget(on_page, render_page, state.result_budget)
+            assert isinstance(page_result, CertificateList)
+            return Answer(page_result, page_text)
 
         async def progress(done: int, total: int | None) -> None:
             await reporter.progress(done, total, f"read {done} of {total} pages" if total else f"read {done} pages")
@@ -162,7 +165,7 @@ async def list_client_certificates(
             complete=walked.complete,
             incomplete_reason=walked.why_incomplete,
         )
-        return result, _list_text(result, narrowing, walked=read)
+        return result, _list_text(result, narrowing, walked=read, kind=walked.incomplete_kind, sort=sort)
 
     result, text = trimmed_to_budget(candidates, render, state.result_budget)
     await reporter.log("info", f"Read {read} client certificates of frontdoor {frontdoor}.")
@@ -233,7 +236,17 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _list_text(result: CertificateList, narrowing: Narrowing, *, walked: int | None = None) -> str:
+def _list_text(
+    result: CertificateList,
+    narrowing: Narrowing,
+    *,
+    walked: int | None = None,
+    kind: IncompleteKind | None = None,
+    sort: SortOrder | None = None,
+    notes: tuple[str, ...] = (),
+) -> str:
+    """The listing's text. `walked`: certificates read by a walk; `kind`: why it is incomplete, if it is (the
+    advice follows it); `sort`: the order it read in; `notes`: what one page's answer leaves open."""
     if result.all_pages:
         read, total = walked or 0, result.total_elements
         if result.complete:
@@ -255,13 +268,15 @@ def _list_text(result: CertificateList, narrowing: Narrowing, *, walked: int | N
     lines.extend(_item_line(item) for item in result.items[:LINES_IN_TEXT])
     if len(result.items) > LINES_IN_TEXT:
         lines.append(f"... and {len(result.items) - LINES_IN_TEXT} more in the structured result.")
+    lines.extend(f"Note: {note}." for note in notes)
     if result.all_pages and not result.complete:
-        short = result.total_elements is not None and (walked or 0) < result.total_elements
-        missing = "the rest could not be read" if short else "the walk could not show it read every certificate"
-        again = (
-            " Call again to read it anew." if "changed while it was read" in (result.incomplete_reason or "") else ""
-        )
-        lines.append(f"Incomplete, as {missing}: {result.incomplete_reason}.{again}")
+        advice = call_again_advice(kind, "read it anew")
+        if kind == "capped":
+            order = "newest first" if sort is None else f"sorted {sort}"
+            advice = f" Those read are the first {walked or 0:,} ({order}); the others were not read."
+            if not result.truncated:  # else the line below says how to narrow
+                advice += f" {HOW_TO_NARROW}"
+        lines.append(f"Incomplete: {result.incomplete_reason}.{advice}")
     if result.truncated:
         lines.append(f"Only the first {len(result.items)} fit in one result. {result.how_to_narrow}")
     if result.next_page is not None:

@@ -10,12 +10,12 @@ from pydantic import BaseModel, Field
 from frontdoor_mcp.api.errors import FrontdoorError, NotFound
 from frontdoor_mcp.api.ids import InvalidIdError, validate_certificate_id
 from frontdoor_mcp.api.models import Certificate, CertificateSummary
-from frontdoor_mcp.api.walk import Walked, run_together
+from frontdoor_mcp.api.walk import IncompleteKind, Walked, run_together
 from frontdoor_mcp.pki.errors import PemError
 from frontdoor_mcp.pki.inspect import describe_certificate
 from frontdoor_mcp.rules import WALK_MAX_ITEMS
 from frontdoor_mcp.toolkit.annotations import API_READ
-from frontdoor_mcp.toolkit.answers import Answer, shown, shown_id
+from frontdoor_mcp.toolkit.answers import Answer, call_again_advice, shown, shown_id
 from frontdoor_mcp.toolkit.budget import LINES_IN_TEXT, trimmed_to_budget
 from frontdoor_mcp.toolkit.definition import ToolGroup
 from frontdoor_mcp.toolkit.failures import api_errors
@@ -54,7 +54,9 @@ class ExpiryReport(BaseModel):
     expiring: list[ExpiringCertificate] = Field(description="Expired or expiring, most urgent first (as many as fit).")
     undecodable: list[ExpiringCertificate] = Field(description="Certificates whose PEM could not be read (as fit).")
     details_truncated: bool = Field(description="True when not every certificate counted is listed (the budget).")
-    walk_truncated: bool = Field(description=f"True when the frontdoor has over {WALK_MAX_ITEMS:,} certificates.")
+    walk_truncated: bool = Field(
+        description=f"True when the frontdoor has over {WALK_MAX_ITEMS:,} certificates: the oldest were examined."
+    )
     shares_unreadable: str | None = Field(default=None, description="Why the shares could not be read, if not.")
     shares_incomplete_reason: str | None = Field(
         default=None, description="Why not every share could be read (used_by_shares may then miss some), if so."
@@ -79,18 +81,18 @@ async def find_expiring_client_certificates(
     Next: rotate the urgent ones (the rotate-client-certificate prompt walks through it)."""
     frontdoor = state.frontdoor(frontdoor_id)
     now = datetime.now(UTC)
-    listed: list[tuple[list[CertificateSummary], Walked]] = []
+    listed: list[tuple[list[CertificateSummary], Walked, bool]] = []
     shared: list[ShareUsage] = []
 
     async def certificates() -> None:
-        listed.append(await state.client.certificates.list_all(frontdoor, max_items=WALK_MAX_ITEMS))
+        listed.append(await state.client.certificates.list_oldest_past(frontdoor, WALK_MAX_ITEMS))
 
     async def shares() -> None:
         shared.append(await read_share_usage(state, frontdoor))  # one walk of the shares for the whole audit
 
     with api_errors(state):
         await run_together(certificates, shares)  # the two walks at once: neither waits for the other's check
-    (items, walked), usage = listed[0], shared[0]
+    (items, walked, oldest), usage = listed[0], shared[0]
     names = {item.id: item.name for item in items}
     found: list[ExpiringCertificate] = []
     undecodable: list[ExpiringCertificate] = []
@@ -156,39 +158,46 @@ async def find_expiring_client_certificates(
             expiring=[entry for entry in shown if entry.decode_error is None],
             undecodable=[entry for entry in shown if entry.decode_error is not None],
             details_truncated=len(shown) < len(ranked),
-            walk_truncated=(walked.total or 0) > len(items)
-            or (walked.total is None and len(items) >= WALK_MAX_ITEMS and not walked.complete),
+            walk_truncated=walked.incomplete_kind == "capped",
             shares_unreadable=usage.unreadable,
             shares_incomplete_reason=usage.why_incomplete,
         )
-        return report, _report_text(report)
+        return report, _report_text(report, walked.incomplete_kind, oldest=oldest)
 
     report, text = trimmed_to_budget(ranked, render, state.result_budget)
     assert isinstance(report, ExpiryReport)
     return Answer(report, text)
 
 
-def _again(reason: str | None) -> str:
-    """Advice for an audit the list changed under: another may find it still."""
-    return " Call again to audit anew." if reason is not None and "changed while it was read" in reason else ""
-
-
-def _report_text(report: ExpiryReport) -> str:
+def _report_text(report: ExpiryReport, kind: IncompleteKind | None, *, oldest: bool) -> str:
+    """The audit's text; `kind`: why the walk is incomplete, if it is; `oldest`: whether the oldest were read,
+    the list holding more than one walk reads."""
     found = f"{report.expired_count} have expired and {report.expiring_count} expire within {report.within_days} days"
+    total = report.total_elements
     if report.complete:
         lines = [f"Of {report.checked:,} certificates examined, {found}."]
-    else:
-        # Never "none expire" over a set the walk could not show whole: what was found is said of what was read.
-        total = report.total_elements
-        if total is not None and report.checked < total:
+    elif kind == "capped":
+        # Exactly which were examined: the reader needs to know the unread end, not that "the rest" exists.
+        read, unread, other = ("oldest", "newest", "newer") if oldest else ("newest", "oldest", "older")
+        if total is not None and total > report.checked:
             scope = (
-                f"Audited {report.checked:,} of the {total:,} certificates the API reported; the rest could not be read"
+                f"Examined the {report.checked:,} {read} of the {total:,} certificates the API reported; the "
+                f"{total - report.checked:,} {unread} were not read"
             )
         else:
-            scope = f"Audited {report.checked:,} certificates, but the walk could not show it read every one"
+            scope = f"Examined the {report.checked:,} {read} certificates; any {other} ones were not read"
         lines = [
-            f"Incomplete audit. {scope}: {report.incomplete_reason}.",
-            f"Of those examined, {found}; certificates not examined may expire too.{_again(report.incomplete_reason)}",
+            f"Incomplete audit. {scope} ({report.incomplete_reason}).",
+            f"Of those examined, {found}; the {unread} may expire too.",
+        ]
+    else:
+        # Never "none expire" over a set the walk could not show whole: what was found is said of what was read.
+        reported = f" (the API reported {total:,})" if total is not None else ""
+        lines = [
+            f"Incomplete audit. Audited {report.checked:,} certificates{reported}, but the walk could not show it "
+            f"read every one: {report.incomplete_reason}.",
+            f"Of those examined, {found}; certificates not examined may expire too."
+            f"{call_again_advice(kind, 'audit anew')}",
         ]
     for entry in report.expiring[:LINES_IN_TEXT]:
         state_word = "expired" if entry.expired else "expires"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Final, Literal
+from typing import Annotated, Final
 
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field, StringConstraints, WithJsonSchema
@@ -19,13 +19,14 @@ from pydantic import Field, StringConstraints, WithJsonSchema
 from frontdoor_mcp.api.errors import BadRequest, Conflict, FrontdoorError, Gone, NotFound, OutcomeUnknown
 from frontdoor_mcp.api.ids import REQUEST_TOKEN_PATTERN, TOKEN_ID_PATTERN
 from frontdoor_mcp.api.request_tokens import RequestToken, TokenFields
+from frontdoor_mcp.api.walk import IncompleteKind
 from frontdoor_mcp.pki.errors import PemError
 from frontdoor_mcp.pki.files import LocalFileError, write_new_private_file
 from frontdoor_mcp.pki.inspect import subject_fields_changed
 from frontdoor_mcp.redaction import KNOWN_SECRETS, mask_token
 from frontdoor_mcp.rules import MAX_TOKEN_VALID_YEARS, PATH_MAX_CHARS, SUBJECT_FIELD_MAX_CHARS, KeyType
 from frontdoor_mcp.toolkit.annotations import API_CREATE, API_DESTRUCTIVE, API_READ, API_UPDATE
-from frontdoor_mcp.toolkit.answers import Answer, shown, shown_id
+from frontdoor_mcp.toolkit.answers import Answer, call_again_advice, shown, shown_id
 from frontdoor_mcp.toolkit.budget import LINES_IN_TEXT, trimmed_to_budget
 from frontdoor_mcp.toolkit.confirmation import ConfirmArg, ConsentHow, agreed
 from frontdoor_mcp.toolkit.definition import LookedUp, ToolGroup, UserAgreement
@@ -39,6 +40,7 @@ from frontdoor_mcp.tools.arguments import (
     OptionalNameArg,
     PageArg,
     SizeArg,
+    SortArg,
     VisibleText,
 )
 from frontdoor_mcp.tools.certificate_results import record_of, record_text
@@ -56,7 +58,6 @@ from frontdoor_mcp.tools.request_token_results import (
 
 TOOLS: Final = ToolGroup("tokens")
 
-TokenSort = Literal["name,asc", "name,desc", "createdAt,asc", "createdAt,desc"]
 SEND_PRIVATELY: Final = (
     "It is single use and works without API credentials: send it privately (not in a shared channel or a "
     "ticket), with the frontdoor id {frontdoor}."
@@ -152,7 +153,7 @@ async def list_certificate_request_tokens(
     frontdoor_id: FrontdoorIdArg = None,
     page: PageArg = 0,
     size: SizeArg = 20,
-    sort: Annotated[TokenSort | None, Field(description="Sort order; omit for the API's default.")] = None,
+    sort: SortArg = None,
     all_pages: Annotated[bool, Field(description="Read every page.")] = False,
 ) -> Answer[TokenList]:
     """List a frontdoor's certificate request tokens: name, id, the fields they fix, expiry (expired ones
@@ -161,6 +162,7 @@ async def list_certificate_request_tokens(
     now = datetime.now(UTC)
     complete: bool | None = None
     why_incomplete: str | None = None
+    kind: IncompleteKind | None = None
     with api_errors(state):
         if all_pages:
 
@@ -169,18 +171,14 @@ async def list_certificate_request_tokens(
                 await reporter.progress(done, total, f"read {pages} pages")
 
             tokens, walked = await state.client.tokens.list_all(frontdoor, sort=sort, on_progress=progress)
-            number, next_page = None, None
+            number, next_page, notes = None, None, ()
             total, complete, why_incomplete = walked.total, walked.complete, walked.why_incomplete
+            kind = walked.incomplete_kind
         else:
             listing = await state.client.tokens.list(frontdoor, page=page, size=size, sort=sort)
             tokens, total = list(listing.items), listing.total_elements
-            number = listing.page if listing.page is not None else page
-            total_pages = listing.total_pages
-            if total_pages is None and total is not None:
-                total_pages = -(-total // max(listing.size or size, 1))
-            # Without a total, only an empty page shows the end: a page with items may have more after it.
-            last = number + 1 >= total_pages if total_pages is not None else not tokens
-            next_page = None if last else number + 1
+            place = listing.place(page, size)
+            number, next_page, notes = place.number, place.next_page, place.notes
     items = [item_of_token(token, now) for token in tokens]
 
     def render(shown_items: list[TokenItem]) -> tuple[TokenList, str]:
@@ -195,7 +193,7 @@ async def list_certificate_request_tokens(
             complete=complete,
             incomplete_reason=why_incomplete,
         )
-        return result, _list_text(result, now)
+        return result, _list_text(result, now, kind, notes)
 
     result, text = trimmed_to_budget(items, render, state.result_budget)
     assert isinstance(result, TokenList)
@@ -322,23 +320,27 @@ def _status(item: TokenItem, now: datetime) -> str:
     return "expiry not shown by the API"
 
 
-def _list_text(result: TokenList, now: datetime) -> str:
+def _list_text(result: TokenList, now: datetime, kind: IncompleteKind | None, notes: tuple[str, ...]) -> str:
+    """The listing's text; `kind`: why a walk is incomplete, if it is (the advice follows it); `notes`: what
+    one page's answer leaves open."""
     scope = "every page" if result.all_pages else f"page={result.page}"
     of_total = f" of {result.total_elements}" if result.total_elements is not None else ""
     no_total = "" if result.total_elements is not None else "; the API reports no total"
     head = f"{len(result.items)}{of_total} certificate request tokens ({scope}{no_total})"
     incomplete = (
-        f"Not every token could be read: {result.incomplete_reason}. The list may miss some; call again to read it "
-        "anew."
+        f"Not every token could be read: {result.incomplete_reason}. The list may miss some."
+        f"{call_again_advice(kind, 'read it anew')}"
     )
+    noted = "".join(f" Note: {note}." for note in notes)
     if not result.items:
-        none = f"{head}: none. Frontdoor {result.frontdoor_id}."
+        none = f"{head}: none. Frontdoor {result.frontdoor_id}.{noted}"
         return f"{none} {incomplete}" if result.complete is False else none
     lines = [f"{head}:"]
     lines.extend(
         f"- {shown(item.name)} token_id={item.id}, {item.token_masked or 'string not shown'}: {_status(item, now)}"
         for item in result.items[:LINES_IN_TEXT]
     )
+    lines.extend(f"Note: {note}." for note in notes)
     if result.complete is False:
         lines.append(incomplete)
     if result.truncated:

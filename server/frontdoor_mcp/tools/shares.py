@@ -12,13 +12,14 @@ from pydantic import BaseModel, Field, StringConstraints, WithJsonSchema
 from frontdoor_mcp.api.errors import FrontdoorError, NotFound
 from frontdoor_mcp.api.ids import SHARE_ID_PATTERN, InvalidIdError
 from frontdoor_mcp.api.shares import Filter, Share
+from frontdoor_mcp.api.walk import IncompleteKind
 from frontdoor_mcp.pki.admission import INTERPRETATION, FilterValues, Outcome, ShareRules, Verdict, evaluate_admission
 from frontdoor_mcp.pki.errors import PemError
 from frontdoor_mcp.pki.inspect import describe_certificate
 from frontdoor_mcp.pki.parse import check_no_private_key
 from frontdoor_mcp.text import cap_text
 from frontdoor_mcp.toolkit.annotations import API_READ
-from frontdoor_mcp.toolkit.answers import Answer, shown, shown_id
+from frontdoor_mcp.toolkit.answers import Answer, call_again_advice, shown, shown_id
 from frontdoor_mcp.toolkit.budget import LINES_IN_TEXT, trimmed_to_budget
 from frontdoor_mcp.toolkit.definition import ToolGroup
 from frontdoor_mcp.toolkit.failures import api_errors, describe_failure
@@ -156,6 +157,7 @@ async def list_shares(
     walk = all_pages or uses_certificate_id is not None
     complete: bool | None = None
     why_incomplete: str | None = None
+    kind: IncompleteKind | None = None
     with api_errors(state):
         if walk:
 
@@ -165,6 +167,7 @@ async def list_shares(
 
             shares, walked = await state.client.shares.list_all(frontdoor, env_zid=env_zid, on_progress=progress)
             total, complete, why_incomplete = walked.total, walked.complete, walked.why_incomplete
+            kind = walked.incomplete_kind
         else:
             listing = await state.client.shares.list(frontdoor, page=page, size=size, env_zid=env_zid)
             shares, total = list(listing.items), listing.total_elements
@@ -185,7 +188,7 @@ async def list_shares(
             complete=complete,
             incomplete_reason=why_incomplete,
         )
-        return result, _list_text(result, uses_certificate_id)
+        return result, _list_text(result, uses_certificate_id, kind)
 
     result, text = trimmed_to_budget(matching, render, state.result_budget)
     assert isinstance(result, ShareList)
@@ -348,13 +351,14 @@ def _entries_in_words(values: Filter) -> str:
     return named + (f" ({'; '.join(notes)})" if notes else "")
 
 
-def _list_text(result: ShareList, uses: str | None) -> str:
+def _list_text(result: ShareList, uses: str | None, kind: IncompleteKind | None) -> str:
+    """The listing's text; `kind`: why a walk is incomplete, if it is (the advice follows it)."""
     which = f" using certificate_id={uses}" if uses else ""
     in_all = f"{result.total_elements} in all" if result.total_elements is not None else "the API reports no total"
     head = f"{len(result.items)} of {result.matching} shares{which} ({in_all})"
     incomplete = (
-        f"Not every share could be read: {result.incomplete_reason}. The list may miss some; call again to read it "
-        "anew."
+        f"Not every share could be read: {result.incomplete_reason}. The list may miss some."
+        f"{call_again_advice(kind, 'read it anew')}"
     )
     if not result.items:
         return f"{head}: none read. {incomplete}" if result.complete is False else f"{head}: none."

@@ -85,7 +85,9 @@ class CertificateRoutes(Gate):
         await self.churned(request, page, churn)
 
         def rendered_page() -> Response:
-            items, total = self.store.list_certificate_summaries(call.frontdoor_id, orders, page * size, size)
+            items, total = self.store.list_certificate_summaries(
+                call.frontdoor_id, orders, *paging.rows(page, size, call.rep)
+            )
             return page_response(
                 call.rep,
                 items,

@@ -55,7 +55,7 @@ def page_schemas(prefix: str, item: str, hal_key: str) -> dict[str, Doc]:
         f"{prefix}Page": {
             "type": "object",
             "description": "The guide's shape (`--paging guide`, the default); the sandbox's other paging variants "
-            "(`spring-dto`, `hal`, `content-only`, `array`: /_sandbox/paging) answer JSON in theirs.",
+            "(`spring-dto`, `hal`, `content-only`, `array`, `unpaged`: /_sandbox/paging) answer JSON in theirs.",
             "required": ["content", "pageable", "totalElements", "totalPages"],
             "properties": {
                 "content": {"type": "array", "items": ref("schemas", item)},

@@ -103,7 +103,7 @@ class TokenRoutes(Gate):
         await self.churned(request, page, churn)
 
         def rendered_page() -> Response:
-            rows, total = self.store.tokens.page(call.frontdoor_id, orders, page * size, size)
+            rows, total = self.store.tokens.page(call.frontdoor_id, orders, *paging.rows(page, size, call.rep))
             return page_response(
                 call.rep,
                 [token_json(row) for row in rows],

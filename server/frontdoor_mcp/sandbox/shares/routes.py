@@ -105,7 +105,9 @@ class ShareRoutes(Gate):
         await self.churned(request, page, churn)
 
         def rendered_page() -> Response:
-            rows, total = self.store.shares.page(call.frontdoor_id, env_z_id, orders, page * size, size)
+            rows, total = self.store.shares.page(
+                call.frontdoor_id, env_z_id, orders, *paging.rows(page, size, call.rep)
+            )
             return page_response(
                 call.rep,
                 [self._json(row) for row in rows],

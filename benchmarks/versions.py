@@ -1,6 +1,7 @@
-"""This checkout against another one (an earlier commit), side by side on the same sandbox: listing every
-certificate (`all_pages`) and the expiry audit, each of 10,000 certificates with 50 ms added to every request,
-under the guide's paging shape.
+"""This checkout against another one (an earlier commit), side by side on the same sandbox: cold start
+(spawn -> initialize -> tools/list), `get_client_certificate` call by call, then listing every certificate
+(`all_pages`) and the expiry audit, each of 10,000 certificates with 50 ms added to every request, under the
+guide's paging shape. On a machine whose speed drifts, only such side-by-side figures say what a change did.
 
     git worktree add /tmp/before <commit> && (cd /tmp/before && uv sync)
     uv run python benchmarks/versions.py --before /tmp/before
@@ -9,7 +10,7 @@ under the guide's paging shape.
 Both servers run as stdio subprocesses of their own checkouts' environments, against one sandbox in this
 process (this checkout's). Each round runs both, in a fresh random order, after one discarded warm-up round;
 each figure is the median with its p10-p90, and the ratio is the median of the per-round ratios. The
-certificates are seeded straight into the store and the first round starts 7 s later: a walk that starts in
+certificates are seeded straight into the store and the first listing starts at least 7 s later: a walk that starts in
 the same seconds as a bulk import reads the newest items once more to show it missed none (one request), which
 a list of certificates created over time does not need.
 """
@@ -27,7 +28,8 @@ import audit
 import fixture
 import listing
 import servers
-from rounds import Action, interleaved
+from cold import cold_start_once
+from rounds import Action, interleaved, timed
 from rpc_client import StdioServer
 from stats import ratios, spread
 
@@ -47,6 +49,8 @@ def _spec(checkout: Path, bench: fixture.BenchSandbox, key_dir: Path) -> servers
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--before", type=Path, required=True, help="the other checkout (with its .venv)")
+    parser.add_argument("--cold-rounds", type=int, default=20, help="cold-start rounds (default 20)")
+    parser.add_argument("--calls", type=int, default=300, help="get_client_certificate calls each (default 300)")
     parser.add_argument("--listing-rounds", type=int, default=12, help="listing rounds (default 12)")
     parser.add_argument("--audit-rounds", type=int, default=4, help="audit rounds (default 4)")
     parser.add_argument("--seed", type=int, default=None, help="seed of the random orders (default: the clock)")
@@ -57,16 +61,19 @@ def main(argv: list[str] | None = None) -> int:
     bench = fixture.start()
     try:
         fixture.seed(bench, COUNT)
+        seeded = time.monotonic()
         with tempfile.TemporaryDirectory(prefix="frontdoor-versions-") as scratch:
             keys = Path(scratch)
             keys.chmod(0o700)
             specs = {"after": _spec(here, bench, keys), "before": _spec(args.before.resolve(), bench, keys)}
+            cold = _cold_starts(specs, args.cold_rounds, rng)
             started = {name: spec.process() for name, spec in specs.items()}
             try:
                 for server in started.values():
                     server.start()
                     server.initialize()
-                time.sleep(AFTER_SEED_S)
+                per_call = _per_call(started, bench, args.calls, rng)
+                time.sleep(max(0.0, AFTER_SEED_S - (time.monotonic() - seeded)))
                 fixture.add_latency(bench, LATENCY_S)
                 listed = _listing(started, bench, args.listing_rounds, rng)
                 audited = _audits(started, bench, args.audit_rounds, rng)
@@ -77,15 +84,39 @@ def main(argv: list[str] | None = None) -> int:
         bench.stop()
     print(f"before: {args.before.resolve()}; after: {here}; seed {seed}")
     print(f"{COUNT:,} certificates, {LATENCY_S * 1000:.0f} ms added per request; median [p10, p90]")
-    for what, samples, unit in (("all_pages listing", listed, "s"), ("expiry audit", audited, "s")):
-        before, after = spread(samples["before"]), spread(samples["after"])
+    for what, samples, scale, unit in (
+        ("cold start", cold, 1000, "ms"),
+        ("get_client_certificate", per_call, 1000, "ms"),
+        ("all_pages listing", listed, 1, "s"),
+        ("expiry audit", audited, 1, "s"),
+    ):
+        before = spread([sample * scale for sample in samples["before"]])
+        after = spread([sample * scale for sample in samples["after"]])
         ratio = spread(ratios(samples["after"], samples["before"]))
         print(
-            f"  {what:<18} before {before.median:.3f} {unit} [{before.p10:.3f}, {before.p90:.3f}]  "
+            f"  {what:<22} before {before.median:.3f} {unit} [{before.p10:.3f}, {before.p90:.3f}]  "
             f"after {after.median:.3f} {unit} [{after.p10:.3f}, {after.p90:.3f}]  "
             f"after/before x{ratio.median:.3f} [{ratio.p10:.3f}, {ratio.p90:.3f}] (n={ratio.n})"
         )
     return 0
+
+
+def _cold_starts(specs: dict[str, servers.ServerSpec], rounds: int, rng: Random) -> dict[str, list[float]]:
+    def action(spec: servers.ServerSpec) -> Action:
+        return lambda: cold_start_once(spec).seconds
+
+    return interleaved({name: action(spec) for name, spec in specs.items()}, rounds, rng, warmup=1)
+
+
+def _per_call(
+    started: dict[str, StdioServer], bench: fixture.BenchSandbox, calls: int, rng: Random
+) -> dict[str, list[float]]:
+    arguments = {"certificate_id": bench.certificate_id}
+
+    def action(server: StdioServer) -> Action:
+        return timed(lambda: server.call_tool("get_client_certificate", arguments))
+
+    return interleaved({name: action(server) for name, server in started.items()}, calls, rng, warmup=20)
 
 
 def _listing(

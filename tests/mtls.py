@@ -3,8 +3,13 @@ extended key usage, validity, subject), and files a client can be pointed at."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
+import ssl
+import threading
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -157,3 +162,34 @@ def client_ca(common_name: str = "Example Client CA") -> Holder:
     return certificate(
         cn(common_name), ca=True, usage=None, key_usage_value=key_usage(digital_signature=False, cert_sign=True)
     )
+
+
+class LoopbackServer:
+    """A server on a free loopback port that hands its first connection to `serve`, on a thread of its own (a
+    context manager yielding the port). The connection is closed when `serve` returns; so is the listener when
+    the block ends."""
+
+    def __init__(self, serve: Callable[[socket.socket], None], *, wait_s: float = 5.0) -> None:
+        self._serve_one = serve
+        self._wait_s = wait_s
+        self._listener = socket.socket()
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(4)
+        self._listener.settimeout(wait_s)
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        try:
+            connection, _ = self._listener.accept()
+        except OSError:
+            return
+        with connection, contextlib.suppress(ssl.SSLError, OSError):  # the client under test may break it off
+            self._serve_one(connection)
+
+    def __enter__(self) -> int:
+        self._thread.start()
+        return int(self._listener.getsockname()[1])
+
+    def __exit__(self, *_: object) -> None:
+        self._listener.close()
+        self._thread.join(timeout=self._wait_s)

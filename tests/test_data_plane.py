@@ -22,7 +22,7 @@ from cryptography.x509.oid import NameOID
 from frontdoor_mcp.sandbox.runner import RunningSandbox, start_sandbox
 from frontdoor_mcp.sandbox.shares.filters import refusal, unreadable_subjects
 from frontdoor_mcp.sandbox.storage.rows import ShareRow
-from tests.mtls import Holder, certificate, client_ca, cn, long_cn, name
+from tests.mtls import Holder, LoopbackServer, certificate, client_ca, cn, long_cn, name
 
 WAIT_S = 10.0
 """A bound on waiting for something that happens at once; never an assertion on time."""
@@ -273,29 +273,11 @@ def _wait_until(condition: Callable[[], bool]) -> None:
         time.sleep(0.01)
 
 
-class _echoing_target:
-    """A plain TCP service on loopback that echoes one connection, and keeps it open until its client closes."""
+def _echoing_target() -> LoopbackServer:
+    """A plain TCP service that echoes its connection, and keeps it open until its client closes."""
 
-    def __init__(self) -> None:
-        self._listener = socket.socket()
-        self._listener.bind(("127.0.0.1", 0))
-        self._listener.listen(1)
-        self._listener.settimeout(WAIT_S)
-        self._thread = threading.Thread(target=self._serve, daemon=True)
+    def echo(connection: socket.socket) -> None:
+        while data := connection.recv(4096):
+            connection.sendall(data)
 
-    def _serve(self) -> None:
-        try:
-            connection, _ = self._listener.accept()
-        except OSError:
-            return
-        with connection:
-            while data := connection.recv(4096):
-                connection.sendall(data)
-
-    def __enter__(self) -> int:
-        self._thread.start()
-        return int(self._listener.getsockname()[1])
-
-    def __exit__(self, *_: object) -> None:
-        self._listener.close()
-        self._thread.join(timeout=WAIT_S)
+    return LoopbackServer(echo, wait_s=WAIT_S)

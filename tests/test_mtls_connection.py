@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 import socket
 import ssl
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from frontdoor_mcp.sandbox.runner import RunningSandbox, start_sandbox
 from frontdoor_mcp.sandbox.shares.ingress import _loopback_target  # pyright: ignore[reportPrivateUsage]
 from frontdoor_mcp.server import build_server
 from frontdoor_mcp.tools.connection import ConnectionTest
-from tests.mtls import Holder, certificate, client_ca, cn, key_usage, long_cn
+from tests.mtls import Holder, LoopbackServer, certificate, client_ca, cn, key_usage, long_cn
 from tests.support import (
     CANARY_TOKEN,
     Sleeps,
@@ -129,7 +128,7 @@ async def test_a_server_that_refuses_in_the_handshake(tmp_path: Path, era: str, 
     context.load_cert_chain(*server_files)
     context.verify_mode = ssl.CERT_REQUIRED
     context.load_verify_locations(cadata=ca.pem)
-    with _serving(context) as port:
+    with _tls_server(context) as port:
         (tmp_path / "ca.pem").write_text(ca.pem)
         stranger = certificate(cn("me"), issuer=client_ca("Unknown"))
         tested, _ = await _test(
@@ -176,7 +175,7 @@ async def test_a_handshake_that_fails_for_another_reason_is_not_compared_with_th
     """A server that does not speak TLS says nothing about the client's certificate: no "disagrees", no advice
     to look for the rule that refused it."""
     share = plane.add_share("notTls", client_certificate_id=trusted_id)
-    with _greeting_server(b"HTTP/1.0 400 Bad Request\r\n\r\n") as port:
+    with _greeting(b"HTTP/1.0 400 Bad Request\r\n\r\n") as port:
         tested, text = await _test(
             plane,
             tmp_path,
@@ -211,7 +210,7 @@ async def test_tcp_and_the_server_certificate_are_stages_of_their_own(
 async def test_an_admitted_client_reaches_a_loopback_target_that_answers(
     plane: RunningSandbox, ca: Holder, trusted_id: str, tmp_path: Path
 ) -> None:
-    with _greeting_server(b"hello from the target\n") as port:
+    with _greeting(b"hello from the target\n") as port:
         share = plane.add_share("proxied", client_certificate_id=trusted_id, target=f"tcp://127.0.0.1:{port}")
         tested, _ = await _test(
             plane, tmp_path, "legacy", share_id=share.id, **_client(tmp_path, certificate(cn("svc-1"), issuer=ca))
@@ -300,59 +299,19 @@ def test_the_result_model_names_every_stage() -> None:
 # Helpers -------------------------------------------------------------------------------------------------
 
 
-class _serving:
-    """A one-connection TLS server on a free loopback port (a context manager yielding the port)."""
-
-    def __init__(self, context: ssl.SSLContext) -> None:
-        self._context = context
-        self._listener = socket.socket()
-        self._listener.bind(("127.0.0.1", 0))
-        self._listener.listen(1)
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-
-    def _serve(self) -> None:
-        connection, _ = self._listener.accept()
-        try:
-            with self._context.wrap_socket(connection, server_side=True) as tls:
-                tls.sendall(b"hi\n")
-        except (ssl.SSLError, OSError):
-            connection.close()
-
-    def __enter__(self) -> int:
-        self._thread.start()
-        return int(self._listener.getsockname()[1])
-
-    def __exit__(self, *_: object) -> None:
-        self._thread.join(timeout=5)
-        self._listener.close()
+def _greeting(greeting: bytes) -> LoopbackServer:
+    """A plain TCP server that greets its connection, then closes it."""
+    return LoopbackServer(lambda connection: connection.sendall(greeting))
 
 
-class _greeting_server:
-    """A plain TCP server on loopback that greets each connection, then closes it."""
+def _tls_server(context: ssl.SSLContext) -> LoopbackServer:
+    """A TLS server that says hi to a client it accepts."""
 
-    def __init__(self, greeting: bytes) -> None:
-        self._greeting = greeting
-        self._listener = socket.socket()
-        self._listener.bind(("127.0.0.1", 0))
-        self._listener.listen(4)
-        self._listener.settimeout(5)
-        self._thread = threading.Thread(target=self._serve, daemon=True)
+    def serve(connection: socket.socket) -> None:
+        with context.wrap_socket(connection, server_side=True) as tls:
+            tls.sendall(b"hi\n")
 
-    def _serve(self) -> None:
-        try:
-            connection, _ = self._listener.accept()
-        except OSError:
-            return
-        with connection:
-            connection.sendall(self._greeting)
-
-    def __enter__(self) -> int:
-        self._thread.start()
-        return int(self._listener.getsockname()[1])
-
-    def __exit__(self, *_: object) -> None:
-        self._thread.join(timeout=5)
-        self._listener.close()
+    return LoopbackServer(serve)
 
 
 class _free_ingress_port:

@@ -85,36 +85,10 @@ class RunningSandbox(Scene):
         self._serving_files.cleanup()
         self.store.close()
 
-    def add_share(
-        self,
-        name: str = "sandboxShare",
-        *,
-        type: str = "tcp",
-        env_z_id: str = "sandboxEnv",
-        target: str | None = None,
-        ingress_port: int | None = None,
-        client_certificate_id: str | None = None,
-        allowed_subjects: list[str] | None = None,
-        allowed_common_name_prefixes: list[str] | None = None,
-        required_organizational_unit: str | None = None,
-        frontdoor_id: str | None = None,
-    ) -> ShareRow:
-        """A share as POST would create it (see `Scene.add_share`), listening as a created share does."""
-        row = super().add_share(
-            name,
-            type=type,
-            env_z_id=env_z_id,
-            target=target,
-            ingress_port=ingress_port,
-            client_certificate_id=client_certificate_id,
-            allowed_subjects=allowed_subjects,
-            allowed_common_name_prefixes=allowed_common_name_prefixes,
-            required_organizational_unit=required_organizational_unit,
-            frontdoor_id=frontdoor_id,
-        )
+    def _share_created(self, row: ShareRow) -> None:
+        """A share added as POST would create it listens, as a created share does."""
         if row.type == "tcp" and row.ingress_port is not None:
             self.data_plane.serve(row, self.data_plane.bind(row.ingress_port))
-        return row
 
     def add_frontdoor(self, frontdoor_id: str | None = None) -> str:
         """Another frontdoor, which this sandbox's token may NOT use (for 403 tests). Returns its id."""

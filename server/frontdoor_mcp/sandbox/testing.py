@@ -115,7 +115,12 @@ class Scene:
             "requiredOrganizationalUnit": required_organizational_unit,
         }
         spec = _checked(lambda: share_spec(body))
-        return self.store.shares.create(fid, spec, self.username)
+        row = self.store.shares.create(fid, spec, self.username)
+        self._share_created(row)
+        return row
+
+    def _share_created(self, row: ShareRow) -> None:
+        """What a running sandbox does with a share it created (a TCP one starts listening); a bare scene, nothing."""
 
     def _free_ingress_port(self, frontdoor_id: str) -> int:
         rows, _ = self.store.shares.page(frontdoor_id, None, [], 0, INGRESS_PORT_MAX - INGRESS_PORT_MIN + 1)

@@ -41,8 +41,6 @@ ItemT_co = TypeVar("ItemT_co", covariant=True)
 
 PageShape = Literal["guide", "spring-dto", "hal", "content-only", "array"]
 PAGE_SHAPES: Final[tuple[PageShape, ...]] = get_args(PageShape)
-COUNTED_SHAPES: Final[frozenset[PageShape]] = frozenset({"guide", "spring-dto", "hal"})
-"""The shapes whose pages report the list's total."""
 
 _KEYS_SHOWN: Final = 12
 _KEY_CHARS: Final = 40

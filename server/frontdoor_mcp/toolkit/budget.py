@@ -39,11 +39,6 @@ def item_sizes_within(items: Iterable[BaseModel], room: int) -> list[int]:
     return sizes
 
 
-def items_that_fit(items: Iterable[BaseModel], room: int) -> int:
-    """How many of `items`, from the first, fit in `room` bytes of JSON (with the commas between them)."""
-    return len(item_sizes_within(items, room))
-
-
 def most_that_could_fit(smallest: BaseModel, budget: int = RESULT_BUDGET_BYTES) -> int:
     """More items than could ever fit in `budget`, given the `smallest` an item can be (its fields empty):
     what is past this many need not even be shaped into result items."""

@@ -175,10 +175,6 @@ class CertificateInput:
     type: Literal["PEM", "CSR"] | None
 
 
-NO_INPUT = CertificateInput(None, None, None)
-"""What a request without a body gives."""
-
-
 def certificate_input(body: object, *, require_all: bool) -> CertificateInput:
     """Bind and validate a create/replace (`require_all`) or patch body.
 
